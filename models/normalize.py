@@ -1,0 +1,359 @@
+"""Text normalisation shared by every model.
+
+Spammers and trolls disguise words (``f*ck``, ``id1ot``, ``F U C K``, Cyrillic look-alikes) and
+links (``b i t . l y / x``, ``example[dot]com``) to slip past filters. Every model sees text after
+:func:`normalize`, so a disguise costs the writer effort and buys nothing.
+
+The same steps run in two modes: :func:`normalize` (fast, used for scoring) and
+:func:`normalize_with_offsets` (slower, also returns for each output character the index of the
+input character it came from, so explanations can point into the original text). Both modes share
+one definition of the steps, so they always produce the same string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = [
+    "IDENTITY_TERMS",
+    "PROFANITY_LEXICON",
+    "Link",
+    "extract_emails",
+    "extract_links",
+    "extract_markup_links",
+    "extract_phones",
+    "fold_chars",
+    "normalize",
+    "normalize_with_offsets",
+]
+
+# Look-alike letters from other scripts that NFKC keeps apart from Latin (a subset of Unicode's
+# confusables.txt that covers what is seen in spam: Cyrillic, Greek, a few symbols).
+_CONFUSABLES: dict[str, str] = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "ɡ": "g", "һ": "h", "ԛ": "q", "ԝ": "w", "ո": "n", "ս": "u", "α": "a", "β": "b", "ε": "e",
+    "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    "ω": "w", "ɑ": "a", "ı": "i", "ȷ": "j", "ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae",
+    "œ": "oe", "þ": "th", "ð": "d", "€": "e", "¢": "c", "£": "l", "¥": "y", "©": "c", "®": "r",
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"', "´": "'",
+    "`": "'", "–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-", "…": "...",
+}  # fmt: skip
+
+# Words whose masked or leetspeak forms are unmasked (f*ck, sh!t, a$$). Whole words only.
+PROFANITY_LEXICON: frozenset[str] = frozenset(
+    """
+    fuck fucker fucking fucked fucks motherfucker shit shitty bullshit shithead bitch bitches
+    bastard asshole ass arse dick dickhead cock cunt pussy prick twat wanker whore slut hoe
+    damn crap piss pissed idiot idiots moron morons stupid retard retarded dumb loser jerk
+    nigger nigga niggas faggot fag fags dyke tranny kike spic chink wetback coon
+    kill die rape scum trash suck sucks porn sex viagra cialis casino crypto bitcoin
+    """.split()
+)
+
+# Identity terms (Dixon et al. 2018 and similar lists): the toxicity features drop them, so the
+# model cannot learn that mentioning an identity is toxic. Slurs are not identity terms and stay.
+IDENTITY_TERMS: frozenset[str] = frozenset(
+    """
+    gay gays lesbian lesbians bisexual bi transgender trans transsexual queer lgbt lgbtq lgbtqia
+    homosexual homosexuals heterosexual straight nonbinary intersex asexual
+    male males female females man men woman women boy boys girl girls
+    african africans black blacks white whites european europeans hispanic hispanics latino
+    latinos latina latinas latinx mexican mexicans canadian canadians american americans asian
+    asians indian indians chinese japanese korean arab arabs middle eastern jew jews jewish
+    muslim muslims islam islamic christian christians christianity catholic catholics protestant
+    protestants buddhist buddhists hindu hindus sikh sikhs taoist atheist atheists mormon mormons
+    immigrant immigrants refugee refugees old older young younger teenage teenager teenagers
+    millennial millenial elderly blind deaf disabled paralyzed
+    """.split()
+)
+
+_SHORTENERS = frozenset(
+    """
+    bit.ly bitly.com tinyurl.com goo.gl t.co ow.ly is.gd buff.ly adf.ly bit.do cutt.ly rb.gy
+    shorturl.at tiny.cc rebrand.ly t.ly v.gd s.id lnkd.in trib.al soo.gd clck.ru qr.net
+    youtu.be shorte.st ouo.io linktr.ee
+    """.split()
+)
+_SUSPICIOUS_TLDS = frozenset(
+    """
+    xyz top club online site icu buzz live click link loan work win bid stream download racing
+    review country kim science party gq ml cf ga tk cam rest monster fit cyou sbs cfd ru cn pw
+    """.split()
+)
+_TLDS = (
+    "com|net|org|info|biz|io|co|us|uk|de|fr|ru|cn|in|me|tv|ly|gl|gd|xyz|top|club|online|site|icu|"
+    "buzz|live|click|link|loan|work|win|bid|stream|download|review|party|gq|ml|cf|ga|tk|cam|fit|"
+    "shop|store|app|dev|ai|be|to|at|es|it|nl|pl|br|au|ca|jp|ws|cc|pw|su|eu|edu|gov|mobi|pro|tel|"
+    "ee|ph|id|vn|sbs|cfd|cyou|rest|monster"
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link found in a comment."""
+
+    url: str
+    """The link as written after de-obfuscation, lower-cased."""
+    domain: str
+    """Host name without ``www.``."""
+    shortener: bool
+    """The domain is a known URL shortener."""
+    suspicious_tld: bool
+    """The domain ends in a TLD that is mostly used for spam."""
+
+
+# --- character folding -----------------------------------------------------------------------
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that computes (and caches) the folding of each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_one(chr(code))
+        self[code] = folded
+        return folded
+
+
+def _fold_one(char: str) -> str:
+    category = unicodedata.category(char)
+    if char in "\n\t\r":
+        return " "
+    if category in ("Cc", "Cf", "Co", "Cs", "Cn") or category.startswith("M"):
+        return ""  # control, zero-width (Cf: ZWSP, ZWJ, BOM, bidi marks), combining marks
+    if category == "Zs":
+        return " "
+    out = []
+    for part in unicodedata.normalize("NFKC", char):
+        base = _CONFUSABLES.get(part.lower(), part)
+        # strip accents: "fück" -> "fuck"; keep the letter when it has no decomposition
+        decomposed = unicodedata.normalize("NFKD", base)
+        stripped = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+        out.append((stripped or base).lower())
+    return "".join(out)
+
+
+_FOLD = _FoldTable()
+
+
+def fold_chars(text: str) -> str:
+    """NFKC, control and zero-width removal, confusables and accents folded, lower-cased."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_FOLD)
+    return text.translate(_FOLD)
+
+
+_ASCII_FOLD = {c: " " for c in (9, 10, 13)} | {c: "" for c in range(32) if c not in (9, 10, 13)}
+_ASCII_FOLD[127] = ""
+_ASCII_FOLD[ord("`")] = "'"
+
+# --- regex steps -----------------------------------------------------------------------------
+
+_Repl = Callable[[re.Match[str]], str]
+
+_HTML_LINK = re.compile(
+    r"<a\b[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.*?)</a\s*>", re.DOTALL | re.IGNORECASE
+)
+_BBCODE_LINK = re.compile(r"\[url=([^\]\s]+)\](.*?)\[/url\]|\[url\](.*?)\[/url\]", re.DOTALL)
+_TAG = re.compile(r"</?[a-z][^<>]{0,300}>|\[/?(?:b|i|u|s|img|quote|code|size|color|link)\b[^\]]*\]")
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|nbsp|#\d{1,5});")
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&nbsp;": " "}
+_OBF_DOT = re.compile(r"\s*(?:[\[\(\{<]\s*(?:dot|\.)\s*[\]\)\}>])\s*|\s+dot\s+(?=(?:" + _TLDS + r")\b)")
+_OBF_AT = re.compile(r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*")
+_SPACED_DOT = re.compile(r"(?<=\w) \. (?=(?:" + _TLDS + r")\b)|(?<=\w)\.\s+(?=(?:" + _TLDS + r")\b/)")
+# single characters separated by single spaces: "f u c k", "b i t . l y / x"
+_SPACED = re.compile(r"(?<!\S)(?:[a-z0-9./:]\s){2,}[a-z0-9./:](?!\S)")
+# single letters separated by dots, dashes, underscores or stars: "f.u.c.k", "s-h-i-t"
+_SEPARATED = re.compile(r"(?<![\w.])[a-z](?:[._\-*~][a-z]){2,}(?![\w])")
+_WORDISH = re.compile(
+    r"(?<![a-z0-9@$!*#|+])(?=[a-z0-9@$!*#|+]*[a-z])(?=[a-z]*[0-9@$!*#|+])[a-z0-9@$!*#|+]+"
+)
+_LEET = str.maketrans("013457892@$!|+", "oieastbgzasiit")
+_REPEAT = re.compile(r"([a-z])\1{2,}")
+_SPACE = re.compile(r"\s+")
+
+
+def _html_link(m: re.Match[str]) -> str:
+    return f" {m.group(1)} {m.group(2)} "
+
+
+def _bbcode_link(m: re.Match[str]) -> str:
+    if m.group(1) is not None:
+        return f" {m.group(1)} {m.group(2)} "
+    return f" {m.group(3)} "
+
+
+def _spaced(m: re.Match[str]) -> str:
+    s = m.group(0)
+    letters = sum(c.isalpha() for c in s)
+    if letters < 3:
+        return s
+    joined = s.replace(" ", "")
+    return joined
+
+
+def _separated(m: re.Match[str]) -> str:
+    return re.sub(r"[._\-*~]", "", m.group(0))
+
+
+def _unmask(token: str) -> str:
+    """``f*ck`` -> ``fuck`` (when the lexicon has a match); ``id1ot`` -> ``idiot``."""
+    full = token.translate(_LEET)
+    if full in PROFANITY_LEXICON:
+        return full
+    if "*" in token or "#" in token:
+        parts = re.split(r"([*#]+)", token)
+        regex = "".join(
+            f"[a-z]{{{len(part)}}}" if part[:1] in ("*", "#") else re.escape(part.translate(_LEET))
+            for part in parts
+        )
+        pattern = re.compile(regex)
+        for word in _MASK_CANDIDATES.get(len(token), ()):
+            if pattern.fullmatch(word):
+                return word
+    # leetspeak only between letters, so "hello!", "@user", "2nd" and "mp3" are left alone
+    return _INNER_LEET.sub(lambda m: m.group(0).translate(_LEET), token)
+
+
+_INNER_LEET = re.compile(r"(?<=[a-z])[0-9@$!|+]+(?=[a-z])")
+_MASK_CANDIDATES: dict[int, tuple[str, ...]] = {}
+for _w in sorted(PROFANITY_LEXICON):
+    _MASK_CANDIDATES[len(_w)] = (*_MASK_CANDIDATES.get(len(_w), ()), _w)
+
+
+def _wordish(m: re.Match[str]) -> str:
+    token = m.group(0)
+    if token.isalpha():
+        return token
+    if "@" in token and m.string[m.end() : m.end() + 1] == ".":
+        return token  # e-mail address
+    return _unmask(token)
+
+
+def _repeat(m: re.Match[str]) -> str:
+    return m.group(1) * 2
+
+
+def _entity(m: re.Match[str]) -> str:
+    s = m.group(0)
+    if s.startswith("&#"):
+        return chr(int(s[2:-1])) if int(s[2:-1]) < 0x110000 else " "
+    return _ENTITIES[s]
+
+
+# (pattern, replacement, guard): a step runs only when one of its guard substrings occurs, which
+# skips most regex scans on ordinary comments (the cheap ``in`` test is done in C).
+_STEPS: tuple[tuple[re.Pattern[str], _Repl | str, tuple[str, ...]], ...] = (
+    (_ENTITY, _entity, ("&",)),
+    (_HTML_LINK, _html_link, ("<a",)),
+    (_BBCODE_LINK, _bbcode_link, ("[url",)),
+    (_TAG, " ", ("<", "[")),
+    (_OBF_DOT, ".", ("dot", "[", "(", "{", "<")),
+    (_OBF_AT, "@", ("[", "(", "{", "<")),
+    (_SPACED, _spaced, ()),
+    (_SPACED_DOT, ".", (" . ", ". ")),
+    (_SEPARATED, _separated, (".", "-", "_", "*", "~")),
+    (_WORDISH, _wordish, ()),
+    (_REPEAT, _repeat, ()),
+)
+
+
+def _applies(guard: tuple[str, ...], s: str) -> bool:
+    return not guard or any(g in s for g in guard)
+
+
+def normalize(text: str) -> str:
+    """Return the normalised form of ``text`` that every model's features are computed on."""
+    s = fold_chars(text)
+    for pattern, repl, guard in _STEPS:
+        if _applies(guard, s):
+            s = pattern.sub(repl, s)
+    return " ".join(s.split())
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Like :func:`normalize`, plus for each output character its index in ``text``.
+
+    A replaced stretch maps its characters proportionally onto the stretch it replaced, which is
+    exact for the one-to-one replacements (leetspeak) and close enough for the others to
+    highlight the right words.
+    """
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        folded = fold_chars(ch) if ch.isascii() else _FOLD[ord(ch)]
+        chars.append(folded)
+        origin.extend([i] * len(folded))
+    s = "".join(chars)
+    for pattern, repl, guard in (*_STEPS, (_SPACE, " ", ())):
+        if _applies(guard, s):
+            s, origin = _sub_tracked(pattern, repl, s, origin)
+    # strip, keeping offsets aligned
+    left = len(s) - len(s.lstrip())
+    right = len(s.rstrip())
+    return s[left:right], origin[left:right]
+
+
+def _sub_tracked(
+    pattern: re.Pattern[str], repl: _Repl | str, s: str, origin: list[int]
+) -> tuple[str, list[int]]:
+    out: list[str] = []
+    out_origin: list[int] = []
+    pos = 0
+    for m in pattern.finditer(s):
+        start, end = m.span()
+        out.append(s[pos:start])
+        out_origin.extend(origin[pos:start])
+        new = repl if isinstance(repl, str) else repl(m)
+        out.append(new)
+        span = end - start
+        if span == 0:
+            anchor = origin[start] if start < len(origin) else (origin[-1] if origin else 0)
+            out_origin.extend([anchor] * len(new))
+        else:
+            out_origin.extend(origin[start + (k * span) // len(new)] for k in range(len(new)))
+        pos = end
+    out.append(s[pos:])
+    out_origin.extend(origin[pos:])
+    return "".join(out), out_origin
+
+
+# --- link and contact extraction ---------------------------------------------------------------
+
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'\]\[)]+|\b(?:[a-z0-9-]+\.)+(?:" + _TLDS + r")\b(?:/[^\s<>\"'\]\[)]*)?"
+)
+_EMAIL = re.compile(r"\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
+_PHONE = re.compile(r"(?<![\w.])\+?\d[\d\s().-]{7,}\d(?![\w.])")
+_MARKUP = re.compile(r"<a\b[^>]*href|\[url[=\]]", re.IGNORECASE)
+
+
+def _link(url: str) -> Link:
+    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url).split("/", 1)[0].split(":", 1)[0]
+    host = host.rstrip(".,;!?")
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    return Link(url=url, domain=host, shortener=host in _SHORTENERS, suspicious_tld=tld in _SUSPICIOUS_TLDS)
+
+
+def extract_links(normalised: str) -> list[Link]:
+    """Links in already normalised text (so obfuscated and markup links are found too)."""
+    cleaned = _EMAIL.sub(" ", normalised)
+    return [_link(m.group(0)) for m in _URL.finditer(cleaned)]
+
+
+def extract_markup_links(text: str) -> int:
+    """Number of HTML ``<a href>`` and BBCode ``[url]`` links in the raw text."""
+    return len(_MARKUP.findall(text))
+
+
+def extract_emails(normalised: str) -> list[str]:
+    """E-mail addresses in normalised text (``name [at] example [dot] com`` included)."""
+    return _EMAIL.findall(normalised)
+
+
+def extract_phones(text: str) -> list[str]:
+    """Phone-number-like digit runs (8+ digits with the usual separators)."""
+    return [p for p in _PHONE.findall(text) if sum(c.isdigit() for c in p) >= 8]

@@ -1,0 +1,105 @@
+"""The Litestar application, built from settings by :func:`create_app`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+
+from service.context import Services, error_response
+from service.routes.admin import AdminSitesController
+from service.routes.comments import CommentsController
+from service.routes.health import health, ready
+from service.schemas import ErrorBody, ErrorDetail, SitePublic
+from service.settings import Settings, get_settings
+from service.store import Store
+from service.tasks_client import TaskClient
+from service.validation import BodyError
+from service.waiter import VerdictWaiter
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("commentguard.api")
+
+def _on_body_error(_: Request[Any, Any, State], exc: BodyError) -> Response[ErrorBody]:
+    return error_response(exc.status_code, exc.message, exc.details)
+
+
+def _on_http_error(_: Request[Any, Any, State], exc: HTTPException) -> Response[ErrorBody]:
+    details: list[ErrorDetail] = []
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        for item in exc.extra:
+            if isinstance(item, dict):
+                details.append(
+                    ErrorDetail(field=str(item.get("key", "$")), message=str(item.get("message")))
+                )
+    headers = {k: str(v) for k, v in (exc.headers or {}).items()}
+    return error_response(exc.status_code, str(exc.detail), details, **headers)
+
+
+def _on_unexpected(request: Request[Any, Any, State], exc: Exception) -> Response[ErrorBody]:
+    import redis
+
+    if isinstance(exc, redis.RedisError):
+        log.error("redis unavailable on %s: %s", request.url.path, exc)
+        return error_response(
+            503, "The store is unavailable; nothing was saved, retry shortly", **{"Retry-After": "5"}
+        )
+    log.exception("unexpected error on %s", request.url.path)
+    return error_response(500, "Internal error; it has been logged")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The api for ``settings`` (read from the environment when not given)."""
+    settings = settings or get_settings()
+    redis_url = settings.redis_url_or_fail()
+    store = Store.from_url(redis_url, settings.key_prefix, settings.retention_days)
+    services = Services(
+        settings=settings,
+        store=store,
+        tasks=TaskClient(redis_url),
+        waiter=VerdictWaiter(redis_url, store.keys.verdict_channel()),
+    )
+
+    async def close_waiter() -> None:
+        await services.waiter.close()
+
+    def provide_services() -> Services:
+        return services
+
+    def provide_store() -> Store:
+        return store
+
+    def provide_site(request: Request[Any, Any, State]) -> SitePublic:
+        from service.auth import require_site
+
+        return require_site(request, store)
+
+    def provide_admin(request: Request[Any, Any, State]) -> None:
+        from service.auth import require_admin
+
+        require_admin(request, settings.admin_token)
+
+    return Litestar(
+        route_handlers=[CommentsController, AdminSitesController, health, ready],
+        dependencies={
+            "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
+            "store": Provide(provide_store, use_cache=True, sync_to_thread=False),
+            "site": Provide(provide_site, sync_to_thread=True),
+            "admin": Provide(provide_admin, sync_to_thread=False),
+        },
+        exception_handlers={
+            BodyError: _on_body_error,
+            HTTPException: _on_http_error,
+            Exception: _on_unexpected,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        on_shutdown=[close_waiter],
+        debug=False,
+        state=State({"services": services, "instance": secrets.token_hex(4)}),
+    )

@@ -1,0 +1,348 @@
+"""The ``commentguard`` command line.
+
+Running processes (``up``, ``serve``, ``worker``, ``beat``) and managing sites live here. Model
+work (``train``, ``classify``) is delegated to ``python -m models`` so this package never
+imports the models or the workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from service.schemas import SiteConfig, SiteCreate, SiteUpdate
+from service.settings import Settings, SettingsError, get_settings
+
+__all__ = ["main"]
+
+WORKER_QUEUES = "scoring,delivery,maintenance"
+
+
+def _running_redis_url(settings: Settings) -> str:
+    """The configured Redis, else the embedded one a running ``commentguard up`` wrote down."""
+    if settings.redis_url:
+        return settings.redis_url
+    note = settings.data_dir / "embedded-redis-url"
+    if note.exists():
+        return note.read_text().strip()
+    return settings.redis_url_or_fail()
+
+
+def _store(settings: Settings) -> Any:
+    from service.store import Store
+
+    return Store.from_url(_running_redis_url(settings), settings.key_prefix, settings.retention_days)
+
+
+def _print_site(site: Any, as_json: bool) -> None:
+    data = msgspec.to_builtins(site)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    print(f"site id:        {site.id}")
+    print(f"name:           {site.name}")
+    print(f"url:            {site.url}")
+    print(f"callback url:   {site.callback_url or '-'}")
+    print(f"mode:           {site.config.mode}")
+    if site.api_key:
+        print(f"api key:        {site.api_key}")
+        print("                (shown once; only its hash is stored)")
+    if site.webhook_secret:
+        print(f"webhook secret: {site.webhook_secret}")
+
+
+def _config_arg(raw: str | None) -> SiteConfig | None:
+    if raw is None:
+        return None
+    text = Path(raw[1:]).read_text() if raw.startswith("@") else raw
+    return msgspec.json.decode(text, type=SiteConfig)
+
+
+def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
+    from service import sites
+    from service.validation import BodyError
+
+    store = _store(settings)
+    try:
+        if args.sites_cmd == "create":
+            config = _config_arg(args.config) or SiteConfig()
+            if args.mode:
+                config = msgspec.structs.replace(config, mode=args.mode)
+            out = sites.create_site(
+                store,
+                settings,
+                SiteCreate(
+                    name=args.name, url=args.url, callback_url=args.callback_url or "", config=config
+                ),
+            )
+            _print_site(out, args.json)
+        elif args.sites_cmd == "list":
+            listed = [sites.site_out(s) for s in store.list_sites()]
+            if args.json:
+                print(json.dumps(msgspec.to_builtins(listed), indent=2))
+            else:
+                for s in listed:
+                    print(f"{s.id}  {s.name:<24} {s.config.mode:<12} {s.url}")
+        elif args.sites_cmd == "rotate-key":
+            _print_site(sites.rotate_key(store, args.site_id), args.json)
+        elif args.sites_cmd == "update":
+            config = _config_arg(args.config)
+            if args.mode:
+                base = config or (store.get_site(args.site_id) or _missing(args.site_id)).config
+                config = msgspec.structs.replace(base, mode=args.mode)
+            update = SiteUpdate(
+                name=args.name, url=args.url, callback_url=args.callback_url, config=config
+            )
+            _print_site(sites.update_site(store, settings, args.site_id, update), args.json)
+    except sites.SiteNotFound as exc:
+        print(f"error: no site {exc}; `commentguard sites list` shows them", file=sys.stderr)
+        return 1
+    except BodyError as exc:
+        for d in exc.details:
+            print(f"error: {d.field}: {d.message}", file=sys.stderr)
+        return 2
+    except msgspec.ValidationError as exc:
+        print(f"error: --config: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _missing(site_id: str) -> Any:
+    from service.sites import SiteNotFound
+
+    raise SiteNotFound(site_id)
+
+
+def _exec(argv: list[str]) -> int:
+    """Run a child in the foreground, passing Ctrl-C through, and return its exit code."""
+    process = subprocess.Popen(argv)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        return process.wait()
+
+
+def worker_argv(settings: Settings, concurrency: int | None = None) -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+        "-Q", WORKER_QUEUES,
+        "-c", str(concurrency or settings.worker_concurrency),
+        "--loglevel", settings.log_level,
+        "-E",
+        "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+
+
+def beat_argv(settings: Settings) -> list[str]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat",
+        "--loglevel", settings.log_level,
+        "-s", str(settings.data_dir / "celerybeat-schedule"),
+    ]  # fmt: skip
+
+
+def api_argv(host: str, port: int, processes: int = 1) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
+        "--host", host, "--port", str(port), "--workers", str(processes),
+        "--no-access-log", "--timeout-graceful-shutdown", "10",
+    ]  # fmt: skip
+
+
+def _admin_token(settings: Settings) -> str:
+    if settings.admin_token:
+        return settings.admin_token
+    path = settings.data_dir / "admin-token"
+    if path.exists():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    token = "cga_" + secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token
+
+
+def _wait_http(url: str, timeout: float, children: Sequence[subprocess.Popen[bytes]]) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c.poll() is not None for c in children):
+            return False
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    """api + worker + beat (+ embedded Redis) in one command, stopped together."""
+    from service.embedded_redis import EmbeddedRedis
+
+    embedded = None
+    env = dict(os.environ)
+    redis_url = settings.redis_url
+    if not redis_url:
+        embedded = EmbeddedRedis(settings.data_dir / "redis", port=args.redis_port).start()
+        redis_url = embedded.url
+        (settings.data_dir / "embedded-redis-url").write_text(redis_url + "\n")
+        print(f"started embedded Redis on {redis_url} (data in {settings.data_dir / 'redis'})")
+    token = _admin_token(settings)
+    public_url = f"http://{args.host}:{args.port}"
+    env.update(
+        COMMENTGUARD_REDIS_URL=redis_url,
+        COMMENTGUARD_ADMIN_TOKEN=token,
+        COMMENTGUARD_PUBLIC_URL=settings.public_url
+        if settings.public_url != Settings.public_url
+        else public_url,
+    )
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = 0
+    try:
+        for argv in (
+            api_argv(args.host, args.port, args.api_processes),
+            worker_argv(settings, args.concurrency),
+            beat_argv(settings),
+        ):
+            children.append(subprocess.Popen(argv, env=env, start_new_session=True))
+        if _wait_http(f"{public_url}/health", 30, children):
+            print()
+            print(f"Commentguard is up on {public_url}")
+            print(f"  admin token:   {token}")
+            print(f"  create a site: commentguard sites create --name Blog --url https://blog.example")
+            print("  stop:          Ctrl-C")
+            print(flush=True)
+        while not stopping:
+            for child in children:
+                if child.poll() is not None:
+                    print(
+                        f"error: {' '.join(child.args[2:5])} exited with {child.returncode}; "  # type: ignore[index]
+                        "stopping everything (see its output above)",
+                        file=sys.stderr,
+                    )
+                    stopping, code = True, 1
+            time.sleep(0.3)
+    finally:
+        print("stopping...", file=sys.stderr)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if embedded is not None:
+            embedded.stop()
+            (settings.data_dir / "embedded-redis-url").unlink(missing_ok=True)
+    return code
+
+
+def cmd_delegate(module: str, rest: list[str]) -> int:
+    return _exec([sys.executable, "-m", module, *rest])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="commentguard", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    up = sub.add_parser("up", help="run api + worker + beat (and Redis when none is configured)")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--concurrency", type=int, default=None, help="worker processes")
+    up.add_argument("--api-processes", type=int, default=1)
+    up.add_argument("--redis-port", type=int, default=0, help="embedded Redis port (0: any free)")
+
+    serve = sub.add_parser("serve", help="run the api only")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--processes", type=int, default=1)
+
+    worker = sub.add_parser("worker", help="run a Celery worker")
+    worker.add_argument("--concurrency", type=int, default=None)
+    sub.add_parser("beat", help="run Celery beat (periodic sweeps)")
+
+    sites = sub.add_parser("sites", help="manage sites (tenants)")
+    sites_sub = sites.add_subparsers(dest="sites_cmd", required=True)
+    create = sites_sub.add_parser("create", help="create a site and print its API key once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--url", required=True)
+    create.add_argument("--callback-url", default="")
+    create.add_argument("--mode", choices=["auto", "premoderate", "shadow"])
+    create.add_argument("--config", help="site config as JSON, or @file.json")
+    create.add_argument("--json", action="store_true")
+    listing = sites_sub.add_parser("list")
+    listing.add_argument("--json", action="store_true")
+    rotate = sites_sub.add_parser("rotate-key", help="new API key; the old one stops working")
+    rotate.add_argument("site_id")
+    rotate.add_argument("--json", action="store_true")
+    update = sites_sub.add_parser("update")
+    update.add_argument("site_id")
+    update.add_argument("--name")
+    update.add_argument("--url")
+    update.add_argument("--callback-url")
+    update.add_argument("--mode", choices=["auto", "premoderate", "shadow"])
+    update.add_argument("--config", help="site config as JSON, or @file.json")
+    update.add_argument("--json", action="store_true")
+
+    for name, text in (
+        ("train", "rebuild the model artifacts from a data folder"),
+        ("classify", "score JSON lines with the models"),
+    ):
+        delegated = sub.add_parser(name, help=text, add_help=False)
+        delegated.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw and raw[0] in {"train", "classify"}:
+        return cmd_delegate("models", raw)
+    args = build_parser().parse_args(raw)
+    try:
+        settings = get_settings()
+        if args.cmd == "up":
+            return cmd_up(args, settings)
+        if args.cmd == "serve":
+            return _exec(api_argv(args.host, args.port, args.processes))
+        if args.cmd == "worker":
+            return _exec(worker_argv(settings, args.concurrency))
+        if args.cmd == "beat":
+            return _exec(beat_argv(settings))
+        if args.cmd == "sites":
+            return cmd_sites(args, settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""Sending Celery tasks by name, so the api never imports the workers package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+__all__ = ["SCORING_QUEUE", "DELIVERY_QUEUE", "TaskClient", "TASK_DELIVER", "TASK_SCORE_PENDING"]
+
+SCORING_QUEUE = "scoring"
+DELIVERY_QUEUE = "delivery"
+TASK_SCORE_PENDING = "commentguard.score_pending"
+TASK_DELIVER = "commentguard.deliver_verdict"
+
+
+class TaskClient:
+    """A Celery app used only as a producer."""
+
+    def __init__(self, broker_url: str) -> None:
+        self.app = Celery("commentguard-api", broker=broker_url, set_as_current=False)
+        self.app.conf.broker_connection_retry_on_startup = True
+        self.app.conf.broker_transport_options = {"visibility_timeout": 7200}
+
+    def score_pending(self) -> None:
+        self.app.send_task(TASK_SCORE_PENDING, queue=SCORING_QUEUE)
+
+    def deliver(self, site_id: str, delivery_id: str, **options: Any) -> None:
+        self.app.send_task(
+            TASK_DELIVER, args=(site_id, delivery_id), queue=DELIVERY_QUEUE, **options
+        )

@@ -1,0 +1,60 @@
+"""The Celery application of the workers and beat, configured from settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init, worker_process_shutdown
+
+from service.settings import Settings, get_settings
+from service.tasks_client import DELIVERY_QUEUE, SCORING_QUEUE
+
+__all__ = ["MAINTENANCE_QUEUE", "app", "make_celery"]
+
+MAINTENANCE_QUEUE = "maintenance"
+
+
+def make_celery(settings: Settings) -> Celery:
+    celery = Celery("commentguard", broker=settings.redis_url_or_fail(), include=["workers.tasks"])
+    celery.conf.update(
+        task_ignore_result=True,
+        task_acks_late=True,  # every task is idempotent, so redelivery after a crash is safe
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        # must exceed the longest countdown (callback backoff cap) or delayed tasks run twice
+        broker_transport_options={"visibility_timeout": 7200},
+        broker_connection_retry_on_startup=True,
+        task_default_queue=SCORING_QUEUE,
+        task_routes={
+            "commentguard.score_pending": {"queue": SCORING_QUEUE},
+            "commentguard.deliver_verdict": {"queue": DELIVERY_QUEUE},
+            "commentguard.sweep": {"queue": MAINTENANCE_QUEUE},
+        },
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "sweep": {"task": "commentguard.sweep", "schedule": 15.0},
+        },
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        timezone="UTC",
+    )
+    return celery
+
+
+app = make_celery(get_settings())
+
+
+@worker_process_init.connect
+def _start_runtime(**_: Any) -> None:
+    from workers.runtime import runtime
+
+    runtime().start()
+
+
+@worker_process_shutdown.connect
+def _stop_runtime(**_: Any) -> None:
+    from workers.runtime import runtime
+
+    runtime().close()

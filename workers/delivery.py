@@ -1,0 +1,115 @@
+"""Verdicts back to the blog: sign, POST, record the attempt, decide whether to retry.
+
+The signature follows the common webhook scheme: ``t=<unix seconds>,v1=<hex HMAC-SHA256 of
+"<t>.<raw body>">`` with the site's webhook secret, so receivers can reject replays by age.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from service.netguard import CallbackURLError, check_callback_url
+from service.schemas import DeliveryAttempt
+from service.settings import Settings
+from service.store import Store
+
+__all__ = ["Outcome", "attempt_delivery", "backoff_seconds", "sign"]
+
+log = logging.getLogger("commentguard.delivery")
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Capped exponential backoff with jitter: somewhere in the upper half of base * 2^(n-1)."""
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # delivered | retry | failed | dead | skipped
+    retry_in: float = 0.0
+
+
+def attempt_delivery(
+    store: Store, settings: Settings, client: httpx.Client, site_id: str, delivery_id: str
+) -> Outcome:
+    """One attempt of one delivery. Safe to run twice: a finished delivery is not sent again."""
+    delivery = store.get_delivery(site_id, delivery_id)
+    site = store.get_site(site_id)
+    if delivery is None or site is None or delivery.status in {"delivered", "failed", "dead"}:
+        return Outcome("skipped")
+    attempt_no = delivery.attempts + 1
+    started = time.monotonic()
+    status_code, error = 0, ""
+    try:
+        check_callback_url(site.callback_url, settings.allow_private_callbacks, resolve=True)
+        timestamp = int(time.time())
+        response = client.post(
+            site.callback_url,
+            content=delivery.body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Commentguard-Signature": sign(site.webhook_secret, timestamp, delivery.body),
+                "X-Commentguard-Event": delivery.event,
+                "X-Commentguard-Delivery": delivery.id,
+            },
+        )
+        status_code = response.status_code
+    except CallbackURLError as exc:
+        error = f"refused: {exc}"
+    except httpx.TimeoutException:
+        error = "timeout"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    duration_ms = round((time.monotonic() - started) * 1000, 2)
+    if 200 <= status_code < 300:
+        status = "delivered"
+    elif error.startswith("refused") or 300 <= status_code < 500 and status_code != 429:
+        # the receiver (or our address filter) said no: trying again would get the same answer,
+        # so it goes straight to the dead letters for an operator to look at
+        status = "dead"
+        error = (error or f"HTTP {status_code}") + " (final)"
+    elif attempt_no >= settings.callback_max_attempts:
+        status = "dead"
+        error = error or f"HTTP {status_code}"
+    else:
+        status = "retry"
+        error = error or f"HTTP {status_code}"
+    store.record_attempt(
+        site_id,
+        delivery_id,
+        DeliveryAttempt(
+            attempt=attempt_no,
+            at=time.time(),
+            duration_ms=duration_ms,
+            status_code=status_code,
+            error=error,
+            outcome=status,  # type: ignore[arg-type]
+        ),
+        status="pending" if status == "retry" else status,
+    )
+    log.info(
+        "callback attempt",
+        extra={"delivery": delivery_id, "site": site_id, "status": status, "code": status_code},
+    )
+    if status == "retry":
+        return Outcome(
+            "retry",
+            backoff_seconds(
+                attempt_no, settings.callback_backoff_base_seconds,
+                settings.callback_backoff_cap_seconds,
+            ),
+        )
+    return Outcome(status)

@@ -1,0 +1,41 @@
+"""Periodic sweeps: put back what a dead worker held, re-drive stuck records, kick scoring."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from service.settings import Settings
+from service.store import Store
+from service.tasks_client import TaskClient
+
+__all__ = ["SweepReport", "sweep"]
+
+log = logging.getLogger("commentguard.sweep")
+
+CLAIM_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    claims_requeued: int
+    pending_requeued: int
+    kicked: bool
+
+
+def sweep(store: Store, tasks: TaskClient, settings: Settings, now: float | None = None) -> SweepReport:
+    """Make sure every accepted comment reaches a verdict. Safe to run any number of times."""
+    now = time.time() if now is None else now
+    expired = store.expired_claims(now - CLAIM_TIMEOUT_SECONDS)
+    claims = store.requeue(expired)
+    stuck = [m for m, _ in store.stuck_pending(now - settings.pending_redrive_seconds)]
+    # a member both queued and re-queued is scored once: scoring skips decided records
+    pending = store.requeue(stuck)
+    kicked = False
+    if store.queue_length() and store.kick_scoring():
+        tasks.score_pending()
+        kicked = True
+    if claims or pending:
+        log.warning("sweep re-queued work", extra={"claims": claims, "pending": pending})
+    return SweepReport(claims, pending, kicked)

@@ -1,0 +1,104 @@
+"""Draining the scoring queue in batches: claim, score, store verdicts, queue callbacks."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import msgspec
+
+from service.schemas import CommentRecord, SitePublic, VerdictEvent
+from service.store import ClaimedItem, Store
+from service.tasks_client import TaskClient
+from workers.pipeline import Pipeline, Scored
+
+__all__ = ["drain", "queue_callback", "score_items"]
+
+log = logging.getLogger("commentguard.scoring")
+
+_encoder = msgspec.json.Encoder()
+
+
+def queue_callback(
+    store: Store, tasks: TaskClient, record: CommentRecord, site: SitePublic, event: VerdictEvent
+) -> str | None:
+    """Create a delivery of ``event`` to the site's callback URL and send it; None without one."""
+    if not site.callback_url:
+        return None
+    delivery_id = store.create_delivery(
+        site.id, record.id, event.verdict.version, event.event, _encoder.encode(event)
+    )
+    tasks.deliver(site.id, delivery_id)
+    return delivery_id
+
+
+def _store_verdict(store: Store, tasks: TaskClient, scored: Scored) -> bool:
+    stored, cursor = store.set_verdict(scored.record, scored.verdict, expected_version=0)
+    if not stored:
+        return False
+    author_key = _author_key(scored)
+    if author_key:
+        store.bump_reputation(scored.site.id, author_key, scored.verdict.status)
+    event = VerdictEvent(
+        event="verdict.created",
+        site_id=scored.site.id,
+        record_id=scored.record.id,
+        comment_id=scored.record.comment.id,
+        post_id=scored.record.comment.post.id,
+        verdict=scored.verdict,
+        cursor=cursor,
+    )
+    queue_callback(store, tasks, scored.record, scored.site, event)
+    return True
+
+
+def _author_key(scored: Scored) -> str:
+    from workers.checks.base import CheckContext
+
+    return CheckContext(scored.record, scored.site).author_key
+
+
+def score_items(
+    store: Store, tasks: TaskClient, pipeline: Pipeline, items: list[ClaimedItem]
+) -> int:
+    """Score claimed items; returns how many verdicts were stored. Safe to repeat."""
+    records = store.get_records([(i.site_id, i.record_id) for i in items])
+    sites: dict[str, SitePublic | None] = {}
+    todo: list[tuple[CommentRecord, SitePublic]] = []
+    done: list[ClaimedItem] = []
+    for item, record in zip(items, records, strict=True):
+        if item.site_id not in sites:
+            sites[item.site_id] = store.get_site(item.site_id)
+        site = sites[item.site_id]
+        if record is None or site is None or record.verdict is not None:
+            # expired, site deleted, or scored already by an earlier run of this batch
+            store.forget_pending(item.member)
+            done.append(item)
+            continue
+        todo.append((record, site))
+    stored = 0
+    if todo:
+        for scored in pipeline.score(todo):
+            if _store_verdict(store, tasks, scored):
+                stored += 1
+    store.release_claims(done)
+    return stored
+
+
+def drain(
+    store: Store, tasks: TaskClient, pipeline: Pipeline, batch_size: int, budget_seconds: float = 20.0
+) -> int:
+    """Score queued comments until the queue is empty or the time budget is spent."""
+    store.clear_kick()  # lets intake ask for another drainer while this one works
+    deadline = time.monotonic() + budget_seconds
+    total = 0
+    while True:
+        items = store.claim_batch(batch_size)
+        if not items:
+            break
+        total += score_items(store, tasks, pipeline, items)
+        if time.monotonic() > deadline:
+            if store.queue_length() and store.kick_scoring():
+                tasks.score_pending()
+            break
+    return total
