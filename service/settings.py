@@ -65,6 +65,10 @@ class Settings:
     """How many comments a worker scores in one model call."""
     pending_redrive_seconds: int = 120
     """A record still ``pending`` after this long is queued again by the sweep."""
+    claim_timeout_seconds: float = 120.0
+    """A batch claimed by a worker that has not finished after this long is put back."""
+    sweep_interval_seconds: float = 15.0
+    """How often beat runs the sweep."""
     models_dir: Path = Path("var/models")
     """Deployment models folder (promoted retrained versions); shipped artifacts otherwise."""
     model_reload_seconds: float = 5.0

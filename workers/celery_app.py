@@ -35,7 +35,7 @@ def make_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
         worker_hijack_root_logger=False,
         beat_schedule={
-            "sweep": {"task": "commentguard.sweep", "schedule": 15.0},
+            "sweep": {"task": "commentguard.sweep", "schedule": settings.sweep_interval_seconds},
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         timezone="UTC",

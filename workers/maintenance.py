@@ -14,9 +14,6 @@ __all__ = ["SweepReport", "sweep"]
 
 log = logging.getLogger("commentguard.sweep")
 
-CLAIM_TIMEOUT_SECONDS = 120.0
-
-
 @dataclass(frozen=True)
 class SweepReport:
     claims_requeued: int
@@ -27,7 +24,7 @@ class SweepReport:
 def sweep(store: Store, tasks: TaskClient, settings: Settings, now: float | None = None) -> SweepReport:
     """Make sure every accepted comment reaches a verdict. Safe to run any number of times."""
     now = time.time() if now is None else now
-    expired = store.expired_claims(now - CLAIM_TIMEOUT_SECONDS)
+    expired = store.expired_claims(now - settings.claim_timeout_seconds)
     claims = store.requeue(expired)
     stuck = [m for m, _ in store.stuck_pending(now - settings.pending_redrive_seconds)]
     # a member both queued and re-queued is scored once: scoring skips decided records
