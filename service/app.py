@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 
+from service.auth import require_site
 from service.context import Services, error_response
 from service.routes.admin import AdminSitesController
 from service.routes.comments import CommentsController
@@ -26,6 +27,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("commentguard.api")
 
+
 def _on_body_error(_: Request[Any, Any, State], exc: BodyError) -> Response[ErrorBody]:
     return error_response(exc.status_code, exc.message, exc.details)
 
@@ -39,7 +41,7 @@ def _on_http_error(_: Request[Any, Any, State], exc: HTTPException) -> Response[
                     ErrorDetail(field=str(item.get("key", "$")), message=str(item.get("message")))
                 )
     headers = {k: str(v) for k, v in (exc.headers or {}).items()}
-    return error_response(exc.status_code, str(exc.detail), details, **headers)
+    return error_response(exc.status_code, str(exc.detail), details, headers)
 
 
 def _on_unexpected(request: Request[Any, Any, State], exc: Exception) -> Response[ErrorBody]:
@@ -48,7 +50,9 @@ def _on_unexpected(request: Request[Any, Any, State], exc: Exception) -> Respons
     if isinstance(exc, redis.RedisError):
         log.error("redis unavailable on %s: %s", request.url.path, exc)
         return error_response(
-            503, "The store is unavailable; nothing was saved, retry shortly", **{"Retry-After": "5"}
+            503,
+            "The store is unavailable; nothing was saved, retry shortly",
+            headers={"Retry-After": "5"},
         )
     log.exception("unexpected error on %s", request.url.path)
     return error_response(500, "Internal error; it has been logged")
@@ -76,14 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return store
 
     def provide_site(request: Request[Any, Any, State]) -> SitePublic:
-        from service.auth import require_site
-
         return require_site(request, store)
-
-    def provide_admin(request: Request[Any, Any, State]) -> None:
-        from service.auth import require_admin
-
-        require_admin(request, settings.admin_token)
 
     return Litestar(
         route_handlers=[CommentsController, AdminSitesController, health, ready],
@@ -91,7 +88,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "store": Provide(provide_store, use_cache=True, sync_to_thread=False),
             "site": Provide(provide_site, sync_to_thread=True),
-            "admin": Provide(provide_admin, sync_to_thread=False),
         },
         exception_handlers={
             BodyError: _on_body_error,

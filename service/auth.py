@@ -6,11 +6,12 @@ import hmac
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 
 from service.schemas import SitePublic
 from service.store import Store, hash_api_key
 
-__all__ = ["bearer_token", "require_admin", "require_site"]
+__all__ = ["admin_guard", "bearer_token", "require_admin", "require_site"]
 
 
 def bearer_token(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
@@ -24,9 +25,7 @@ def bearer_token(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
 def require_site(connection: ASGIConnection, store: Store) -> SitePublic:  # type: ignore[type-arg]
     token = bearer_token(connection)
     if not token:
-        raise NotAuthorizedException(
-            "Send the site's API key as `Authorization: Bearer <key>`"
-        )
+        raise NotAuthorizedException("Send the site's API key as `Authorization: Bearer <key>`")
     site = store.site_for_api_key(token)
     # the lookup is by hash; the compare below keeps a hash collision from ever matching
     if site is None or not hmac.compare_digest(site.api_key_hash, hash_api_key(token)):
@@ -43,3 +42,7 @@ def require_admin(connection: ASGIConnection, admin_token: str) -> None:  # type
     if not token or not hmac.compare_digest(token.encode(), admin_token.encode()):
         raise NotAuthorizedException("Send the admin token as `Authorization: Bearer <token>`")
 
+
+def admin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    """Guard for admin-only routes: the admin token from the process settings."""
+    require_admin(connection, connection.app.state["services"].settings.admin_token)

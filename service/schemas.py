@@ -111,7 +111,7 @@ class CommentIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
 
 
 class Finding(msgspec.Struct, omit_defaults=True):
-    """One thing a check noticed. ``score`` is the check's raw strength; weights come from policy."""
+    """One thing a check noticed. ``score`` is its raw strength; weights come from policy."""
 
     code: str
     check: str

@@ -10,10 +10,10 @@ from service.settings import Settings
 from service.store import Store
 from service.validation import BodyError
 
-__all__ = ["SiteNotFound", "create_site", "rotate_key", "site_out", "update_site"]
+__all__ = ["SiteNotFoundError", "create_site", "rotate_key", "site_out", "update_site"]
 
 
-class SiteNotFound(LookupError):
+class SiteNotFoundError(LookupError):
     """No site has that id."""
 
 
@@ -53,7 +53,7 @@ def create_site(store: Store, settings: Settings, data: SiteCreate) -> SiteOut:
 def update_site(store: Store, settings: Settings, site_id: str, data: SiteUpdate) -> SiteOut:
     site = store.get_site(site_id)
     if site is None:
-        raise SiteNotFound(site_id)
+        raise SiteNotFoundError(site_id)
     _check_urls(settings, data.url, data.callback_url)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
     updated = msgspec.structs.replace(site, **changes)
@@ -65,5 +65,5 @@ def rotate_key(store: Store, site_id: str) -> SiteOut:
     api_key = store.rotate_api_key(site_id)
     site = store.get_site(site_id)
     if api_key is None or site is None:
-        raise SiteNotFound(site_id)
+        raise SiteNotFoundError(site_id)
     return site_out(site, api_key=api_key)

@@ -142,6 +142,7 @@ class Keys:
 class IntakeResult:
     record_id: str
     created: bool
+    received_at: float
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ class Store:
     """All Commentguard state in Redis, behind named operations."""
 
     def __init__(self, client: redis.Redis, prefix: str = "cg", retention_days: int = 30) -> None:
-        self.r = client
+        # Any: redis-py types replies as bytes | str because decoding is a runtime option
+        self.r: Any = client
         self.keys = Keys(prefix)
         self.retention_seconds = max(1, int(retention_days * 86400))
         self._ratelimit = _load_script(client, "ratelimit")
@@ -304,7 +306,7 @@ class Store:
                 _member(site_id, record_id),
             ],
         )
-        return IntakeResult(_s(rid), bool(created))
+        return IntakeResult(_s(rid), bool(created), received)
 
     def kick_scoring(self, ttl_seconds: float = 2.0) -> bool:
         """True when the caller should send a scoring task: no drain was asked for lately."""
@@ -419,7 +421,7 @@ class Store:
     def feed(
         self, site_id: str, cursor: str = "", limit: int = 100
     ) -> tuple[list[VerdictEvent], str]:
-        """Verdict changes of a site after ``cursor`` (exclusive), oldest first, and the next cursor."""
+        """A site's verdict changes after ``cursor`` (exclusive), oldest first; the next cursor."""
         start = f"({cursor}" if cursor else "-"
         rows = self.r.xrange(self.keys.feed(site_id), min=start, max="+", count=limit)
         events = []
@@ -457,9 +459,9 @@ class Store:
     def recent_fingerprints(self, site_id: str) -> list[tuple[str, int]]:
         return [
             (rid, int(fp))
-            for rid, _, fp in (_s(x).partition(":") for x in self.r.lrange(
-                self.keys.fingerprints(site_id), 0, -1
-            ))
+            for rid, _, fp in (
+                _s(x).partition(":") for x in self.r.lrange(self.keys.fingerprints(site_id), 0, -1)
+            )
         ]
 
     def add_fingerprint(self, site_id: str, record_id: str, fingerprint: int, keep: int) -> None:

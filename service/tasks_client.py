@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import Celery
 
-__all__ = ["SCORING_QUEUE", "DELIVERY_QUEUE", "TaskClient", "TASK_DELIVER", "TASK_SCORE_PENDING"]
+__all__ = ["DELIVERY_QUEUE", "SCORING_QUEUE", "TASK_DELIVER", "TASK_SCORE_PENDING", "TaskClient"]
 
 SCORING_QUEUE = "scoring"
 DELIVERY_QUEUE = "delivery"

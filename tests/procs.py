@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -103,7 +102,9 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_worker(env: dict[str, str], log_dir: Path, name: str = "w1", concurrency: int = 2) -> Proc:
+def start_worker(
+    env: dict[str, str], log_dir: Path, name: str = "w1", concurrency: int = 2
+) -> Proc:
     settings = settings_from_env(env)
     argv = [*worker_argv(settings, concurrency), "-n", f"{name}@%h"]
     proc = Proc("worker", argv, env, log_dir / f"worker-{name}.log").start()
@@ -126,7 +127,9 @@ def wait_until(
             return value
         if proc is not None and not proc.alive():
             proc.stop()
-            raise RuntimeError(f"{proc.name} exited while waiting for {what}:\n{proc.log()[-3000:]}")
+            raise RuntimeError(
+                f"{proc.name} exited while waiting for {what}:\n{proc.log()[-3000:]}"
+            )
         time.sleep(0.05)
     tail = ""
     if proc is not None:
@@ -168,13 +171,17 @@ class Receiver:
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
                 with owner._lock:
                     owner.received.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                 body, time.time())
+                        Received(
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            time.time(),
+                        )
                     )
                     status = owner.responses.pop(0) if owner.responses else owner.default_status
                 self.send_response(status)

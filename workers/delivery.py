@@ -30,7 +30,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+def backoff_seconds(
+    attempt: int, base: float, cap: float, rng: random.Random | None = None
+) -> float:
     """Capped exponential backoff with jitter: somewhere in the upper half of base * 2^(n-1)."""
     ceiling = min(cap, base * 2 ** max(0, attempt - 1))
     return (rng or random).uniform(ceiling / 2, ceiling)
@@ -76,7 +78,7 @@ def attempt_delivery(
     duration_ms = round((time.monotonic() - started) * 1000, 2)
     if 200 <= status_code < 300:
         status = "delivered"
-    elif error.startswith("refused") or 300 <= status_code < 500 and status_code != 429:
+    elif error.startswith("refused") or (300 <= status_code < 500 and status_code != 429):
         # the receiver (or our address filter) said no: trying again would get the same answer,
         # so it goes straight to the dead letters for an operator to look at
         status = "dead"
@@ -108,7 +110,8 @@ def attempt_delivery(
         return Outcome(
             "retry",
             backoff_seconds(
-                attempt_no, settings.callback_backoff_base_seconds,
+                attempt_no,
+                settings.callback_backoff_base_seconds,
                 settings.callback_backoff_cap_seconds,
             ),
         )

@@ -14,6 +14,7 @@ __all__ = ["SweepReport", "sweep"]
 
 log = logging.getLogger("commentguard.sweep")
 
+
 @dataclass(frozen=True)
 class SweepReport:
     claims_requeued: int
@@ -21,7 +22,9 @@ class SweepReport:
     kicked: bool
 
 
-def sweep(store: Store, tasks: TaskClient, settings: Settings, now: float | None = None) -> SweepReport:
+def sweep(
+    store: Store, tasks: TaskClient, settings: Settings, now: float | None = None
+) -> SweepReport:
     """Make sure every accepted comment reaches a verdict. Safe to run any number of times."""
     now = time.time() if now is None else now
     expired = store.expired_claims(now - settings.claim_timeout_seconds)

@@ -77,7 +77,10 @@ class Pipeline:
             scores = self.model.last_scores[index] if model_ok else {}
             config = ctx.site.config
             outcome = decide(
-                findings, scores, config.policy, self.model.thresholds if model_ok else {},
+                findings,
+                scores,
+                config.policy,
+                self.model.thresholds if model_ok else {},
                 config.mode,
             )
             kept = [f for f in outcome.findings if _worth_showing(f)]

@@ -112,7 +112,7 @@ _runtime: Runtime | None = None
 
 
 def runtime() -> Runtime:
-    global _runtime  # noqa: PLW0603  (one per worker process, made on first use)
+    global _runtime
     if _runtime is None:
         _runtime = Runtime(get_settings())
     return _runtime

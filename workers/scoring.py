@@ -86,7 +86,11 @@ def score_items(
 
 
 def drain(
-    store: Store, tasks: TaskClient, pipeline: Pipeline, batch_size: int, budget_seconds: float = 20.0
+    store: Store,
+    tasks: TaskClient,
+    pipeline: Pipeline,
+    batch_size: int,
+    budget_seconds: float = 20.0,
 ) -> int:
     """Score queued comments until the queue is empty or the time budget is spent."""
     store.clear_kick()  # lets intake ask for another drainer while this one works

@@ -18,7 +18,7 @@ _pipeline: Pipeline | None = None
 
 
 def _get_pipeline() -> Pipeline:
-    global _pipeline  # noqa: PLW0603  (per process; holds no shared state, only check objects)
+    global _pipeline
     rt = runtime()
     if _pipeline is None:
         _pipeline = Pipeline(rt.store, rt.model_provider())

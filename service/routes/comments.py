@@ -91,7 +91,7 @@ def _validate_limits(services: Services, comment: CommentIn) -> None:
         )
 
 
-class RateLimited(Exception):
+class RateLimitedError(Exception):
     def __init__(self, retry_after: float, limited_by: str) -> None:
         self.retry_after = retry_after
         self.limited_by = limited_by
@@ -103,7 +103,7 @@ def _intake(
     store = services.store
     verdict = store.check_rate_limits(site.id, _rate_buckets(services, site, comment))
     if not verdict.allowed:
-        raise RateLimited(verdict.retry_after_seconds, verdict.limited_by)
+        raise RateLimitedError(verdict.retry_after_seconds, verdict.limited_by)
     result = store.accept_comment(site.id, comment, request_id)
     if result.created and store.kick_scoring():
         try:
@@ -125,19 +125,19 @@ class CommentsController(Controller):
         site: SitePublic,
         wait: Annotated[float, Parameter(ge=0, le=600, required=False)] = 0.0,
     ) -> Response[Any]:
-        """Accept a comment for scoring; answers 202 at once, or 200 with the verdict on ``?wait``."""
+        """Accept a comment for scoring: 202 at once, or 200 with the verdict on ``?wait``."""
         comment = decode_body(await request.body(), CommentIn)
         _validate_limits(services, comment)
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         try:
             result = await anyio.to_thread.run_sync(_intake, services, site, comment, request_id)
-        except RateLimited as limited:
+        except RateLimitedError as limited:
             seconds = max(1, math.ceil(limited.retry_after))
             return error_response(
                 429,
                 f"Rate limit per {limited.limited_by} exceeded; retry after {seconds} s",
                 [ErrorDetail(field=_LIMIT_FIELDS[limited.limited_by], message="rate limited")],
-                **{"Retry-After": str(seconds)},
+                headers={"Retry-After": str(seconds)},
             )
         store = services.store
         timeout = min(wait, services.settings.max_wait_seconds)
@@ -151,9 +151,19 @@ class CommentsController(Controller):
                 return version > 0
 
             await services.waiter.wait(member, timeout, decided)
-        record = await anyio.to_thread.run_sync(store.get_record, site.id, result.record_id)
-        if record is None:  # retention removed it between intake and now: only for old repeats
-            raise NotFoundException("The comment's record has expired")
+        if result.created and timeout <= 0:
+            # nothing to read back: the record was written pending a moment ago
+            record = CommentRecord(
+                id=result.record_id,
+                site_id=site.id,
+                comment=comment,
+                received_at=result.received_at,
+            )
+        else:
+            found = await anyio.to_thread.run_sync(store.get_record, site.id, result.record_id)
+            if found is None:  # retention removed it since: only for very old repeats
+                raise NotFoundException("The comment's record has expired")
+            record = found
         headers = {"X-Request-Id": request_id}
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
@@ -190,4 +200,3 @@ class CommentsController(Controller):
 
 
 _LIMIT_FIELDS = {"site": "site", "ip": "author.ip", "email": "author.email"}
-

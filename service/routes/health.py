@@ -26,4 +26,6 @@ def ready(services: Services) -> Response[Health]:
     """Ready to accept comments: the store answers."""
     checks = {"redis": "ok" if services.store.ping() else "unreachable"}
     ok = all(v == "ok" for v in checks.values())
-    return Response(Health(status="ok" if ok else "unready", checks=checks), status_code=200 if ok else 503)
+    return Response(
+        Health(status="ok" if ok else "unready", checks=checks), status_code=200 if ok else 503
+    )

@@ -47,7 +47,9 @@ def test_post_verdict_signed_callback(make_site: Any, receiver: Receiver) -> Non
     assert accepted["status_url"].endswith(f"/v1/comments/{accepted['id']}")
     # and the blog receives a verdict it can verify with its webhook secret
     (hook,) = receiver.wait_for(1)
-    assert verify_signature(site.webhook_secret, hook.headers["x-commentguard-signature"], hook.body)
+    assert verify_signature(
+        site.webhook_secret, hook.headers["x-commentguard-signature"], hook.body
+    )
     assert not verify_signature("whsec_wrong", hook.headers["x-commentguard-signature"], hook.body)
     assert hook.headers["x-commentguard-event"] == "verdict.created"
     assert hook.headers["x-commentguard-delivery"].startswith("d_")
@@ -141,7 +143,9 @@ def test_bad_bodies_name_each_field(make_site: Any, body: Any, fields: set[str])
 
 def test_not_json_oversized_and_unauthenticated(api: str, make_site: Any) -> None:
     site = make_site()
-    bad = site.client.post("/v1/comments", content=b"{nope", headers={"content-type": "application/json"})
+    bad = site.client.post(
+        "/v1/comments", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert bad.status_code == 400
     assert bad.json()["details"][0]["field"] == "$"
     huge = site.client.post("/v1/comments", content=b"x" * 70_000)
@@ -206,7 +210,9 @@ def test_receiver_failing_twice_then_succeeding_gets_the_verdict(
     assert len({h.headers["x-commentguard-delivery"] for h in hooks}) == 1
     assert all(h.json()["record_id"] == record_id for h in hooks)
     (delivery,) = store.record_deliveries(site.id, record_id)
-    wait_until(lambda: store.get_delivery(site.id, delivery.id).status == "delivered", 10, "delivered")  # type: ignore[union-attr]
+    wait_until(
+        lambda: store.get_delivery(site.id, delivery.id).status == "delivered", 10, "delivered"
+    )  # type: ignore[union-attr]
     attempts = store.delivery_attempts(site.id, delivery.id)
     assert [a.status_code for a in attempts] == [500, 503, 200]
     assert [a.outcome for a in attempts] == ["retry", "retry", "delivered"]
@@ -246,7 +252,12 @@ def test_a_4xx_is_final(make_site: Any, receiver: Receiver, store: Store) -> Non
 def test_private_callback_urls_are_refused_by_default(run_dir: Any) -> None:
     from service.netguard import CallbackURLError, check_callback_url
 
-    for url in ("http://127.0.0.1/x", "http://10.0.0.8/", "http://[::1]/", "http://169.254.169.254/"):
+    for url in (
+        "http://127.0.0.1/x",
+        "http://10.0.0.8/",
+        "http://[::1]/",
+        "http://169.254.169.254/",
+    ):
         with pytest.raises(CallbackURLError):
             check_callback_url(url, allow_private=False)
     check_callback_url("https://93.184.215.14/hook", allow_private=False)
@@ -278,4 +289,3 @@ def test_rotating_the_key_revokes_the_old_one(
         headers={"Authorization": f"Bearer {rotated['api_key']}"},
     )
     assert fresh.status_code == 202
-

@@ -38,9 +38,7 @@ class CheckContext:
         comment = self.record.comment
         self.text = plain_text(comment.content, comment.content_format)
         identity = comment.author.email.strip().lower() or comment.author.ip or ""
-        self.author_key = (
-            hashlib.sha256(identity.encode()).hexdigest()[:24] if identity else ""
-        )
+        self.author_key = hashlib.sha256(identity.encode()).hexdigest()[:24] if identity else ""
 
 
 class Check(Protocol):

@@ -11,14 +11,35 @@ from workers.checks.base import CheckContext
 __all__ = ["LinksCheck", "find_links"]
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\])]+")
-_BARE_DOMAIN = re.compile(r"(?i)\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|info|biz|xyz|top|ru|cn|io|co|me|ly|gd|gl|site|online|shop|club|link|click)\b(?:/[^\s]*)?")
+_BARE_DOMAIN = re.compile(
+    r"(?i)\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|info|biz|xyz|top|ru|cn|io|co|me|ly|gd|gl|site|online|shop|club|link|click)\b(?:/[^\s]*)?"
+)
 _MARKUP = re.compile(r"(?i)<a\s[^>]*href|\[url[=\]]|\[link[=\]]|\]\(https?://")
 
 SHORTENERS = frozenset(
     {
-        "bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly", "cutt.ly",
-        "rebrand.ly", "shorturl.at", "tiny.cc", "rb.gy", "bl.ink", "t.ly", "s.id", "v.gd",
-        "lnkd.in", "shorte.st", "adf.ly", "bitly.com", "tr.im", "x.co",
+        "bit.ly",
+        "tinyurl.com",
+        "goo.gl",
+        "t.co",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "cutt.ly",
+        "rebrand.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "bl.ink",
+        "t.ly",
+        "s.id",
+        "v.gd",
+        "lnkd.in",
+        "shorte.st",
+        "adf.ly",
+        "bitly.com",
+        "tr.im",
+        "x.co",
     }
 )
 

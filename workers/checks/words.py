@@ -30,9 +30,7 @@ def compile_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(_pattern(w) for w in cleaned), re.IGNORECASE)
 
 
-def _matches(
-    lists: WordLists, kind: str, text: str
-) -> list[tuple[int, int, str]]:
+def _matches(lists: WordLists, kind: str, text: str) -> list[tuple[int, int, str]]:
     pattern = compile_words(tuple(getattr(lists, kind)))
     if pattern is None:
         return []
@@ -66,7 +64,11 @@ class WordListCheck:
                             check=self.name,
                             score=1.0,
                             detail=f"{kind} list: " + ", ".join(sorted({h for _, _, h in hits})),
-                            spans=[(s, e) for s, e, _ in hits if e <= len(body) and comment.content_format != "html"],
+                            spans=[
+                                (s, e)
+                                for s, e, _ in hits
+                                if e <= len(body) and comment.content_format != "html"
+                            ],
                         )
                     )
             out.append(findings)
