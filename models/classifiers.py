@@ -1,3 +1,4 @@
+# ruff: noqa: N803, N806
 """Linear multi-label classifier that tolerates unknown labels."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class MaskedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def __init__(
         self,
         labels: tuple[str, ...] = (),
-        C: float | tuple[float, ...] = 4.0,  # noqa: N803
+        C: float | tuple[float, ...] = 4.0,
         class_weight: str | None = None,
         max_iter: int = 1000,
     ) -> None:
@@ -34,7 +35,7 @@ class MaskedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(
         self,
-        X: sp.csr_matrix,  # noqa: N803
+        X: sp.csr_matrix,
         y: NDArray[np.float64],
         sample_weight: NDArray[np.float64] | None = None,
     ) -> MaskedMultiLabel:
@@ -68,14 +69,16 @@ class MaskedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.classes_ = np.array([0, 1])
         return self
 
-    def decision_function(self, X: Any) -> NDArray[np.float64]:  # noqa: N803
+    def decision_function(self, X: Any) -> NDArray[np.float64]:
         z = X @ self.coef_.T
         return np.asarray(z, dtype=np.float64) + self.intercept_
 
-    def predict_proba(self, X: Any) -> NDArray[np.float64]:  # noqa: N803
+    def predict_proba(self, X: Any) -> NDArray[np.float64]:
         """Probabilities, shape (n_samples, n_labels): column k is P(label k)."""
-        out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(self.decision_function(X), -30, 30)))
+        out: NDArray[np.float64] = 1.0 / (
+            1.0 + np.exp(-np.clip(self.decision_function(X), -30, 30))
+        )
         return out
 
-    def predict(self, X: Any) -> NDArray[np.int64]:  # noqa: N803
+    def predict(self, X: Any) -> NDArray[np.int64]:
         return (self.predict_proba(X) >= 0.5).astype(np.int64)

@@ -74,7 +74,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def split_of(text: str, source: str = "") -> str:
+def split_of(text: str) -> str:
     """Deterministic 80/10/10 train/val/test split by content hash.
 
     Identical texts land in the same split, so duplicates cannot leak between train and test.
@@ -104,7 +104,7 @@ class DataSources:
 
 def _rows(path: Path, **kwargs: object) -> Iterator[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
-        yield from csv.DictReader(fh, **kwargs)  # type: ignore[arg-type]
+        yield from csv.DictReader(fh, **kwargs)  # type: ignore[call-overload]
 
 
 def _dedupe(rows: Iterable[LabelledExample]) -> list[LabelledExample]:
@@ -235,10 +235,10 @@ def _load_toxic_spans(root: Path, src: DataSources) -> list[LabelledExample]:
     }
     marks: dict[tuple[str, str], set[str]] = {}
     for row in _rows(src.use(folder / "data_spans.csv")):
-        label = type_names.get(row["type"])
-        cid = annotation_post.get(row["annotation"])
-        if label and cid:
-            marks.setdefault((cid, label), set()).add(row["annotation"])
+        kind = type_names.get(row["type"])
+        post = annotation_post.get(row["annotation"])
+        if kind and post:
+            marks.setdefault((post, kind), set()).add(row["annotation"])
     out = []
     for cid, text in texts.items():
         if 2 * not_toxic.get(cid, 0) > raters.get(cid, 0):
@@ -285,7 +285,10 @@ def load_bias_eval(
     src = sources or DataSources(root)
     folder = root / "conversationai-bias-eval"
     out: dict[str, list[LabelledExample]] = {}
-    for key, name in (("plain", "toxicity_nonfuzzed_testset.csv"), ("swapped", "toxicity_fuzzed_testset.csv")):
+    for key, name in (
+        ("plain", "toxicity_nonfuzzed_testset.csv"),
+        ("swapped", "toxicity_fuzzed_testset.csv"),
+    ):
         path = folder / name
         if path.is_file():
             out[key] = [

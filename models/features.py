@@ -1,3 +1,4 @@
+# ruff: noqa: ARG002, N803
 """Feature transformers used inside the model Pipelines.
 
 They are plain scikit-learn estimators (persisted by skops as trusted ``models.features.*``
@@ -12,6 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -84,10 +86,10 @@ def as_inputs(items: Iterable[Any]) -> list[TextInput]:
 class Prepare(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Comments -> object array: raw text, normalised text, author name, url, e-mail."""
 
-    def fit(self, X: Any, y: Any = None) -> Prepare:  # noqa: N803
+    def fit(self, X: Any, y: Any = None) -> Prepare:
         return self
 
-    def transform(self, X: Any) -> NDArray[np.object_]:  # noqa: N803
+    def transform(self, X: Any) -> NDArray[np.object_]:
         if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 5:
             return X  # already prepared (the Scorer prepares once for both models)
         items = as_inputs(X)
@@ -155,7 +157,7 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             self._drop = drop
         return drop
 
-    def fit(self, X: Sequence[str], y: Any = None) -> NgramVectorizer:  # noqa: N803
+    def fit(self, X: Sequence[str], y: Any = None) -> NgramVectorizer:
         df: Counter[str] = Counter()
         cache: dict[str, list[str]] = {}
         for doc in X:
@@ -168,7 +170,7 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     cache[t] = f
                 feats.update(f)
             if self.word_bigrams:
-                feats.update(f"b:{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+                feats.update(f"b:{a} {b}" for a, b in pairwise(toks))
             df.update(feats)
         kept = [(c, t) for t, c in df.items() if c >= self.min_df]
         kept.sort(key=lambda ct: (-ct[0], ct[1]))
@@ -180,8 +182,8 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         counts = np.array([c for c, _ in kept], dtype=np.float64)
         self.idf_ = (np.log((1.0 + n_docs) / (1.0 + counts)) + 1.0).astype(np.float32)
         self.n_features_out_ = len(kept)
-        self._index = None
-        self._cache = None
+        self._index: dict[str, int] | None = None
+        self._cache: dict[str, tuple[int, ...]] | None = None
         return self
 
     def _get_index(self) -> dict[str, int]:
@@ -204,7 +206,7 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             cache[token] = hit
         return hit
 
-    def transform(self, X: Sequence[str]) -> sp.csr_matrix:  # noqa: N803
+    def transform(self, X: Sequence[str]) -> sp.csr_matrix:
         index = self._get_index()
         cache: dict[str, tuple[int, ...]] = self._cache  # type: ignore[assignment]
         indices: list[int] = []
@@ -217,7 +219,7 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     hit = self.feature_indices(t)
                 indices.extend(hit)
             if self.word_bigrams:
-                for a, b in zip(toks, toks[1:], strict=False):
+                for a, b in pairwise(toks):
                     j = index.get(f"b:{a} {b}")
                     if j is not None:
                         indices.append(j)
@@ -232,6 +234,8 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         )
         mat.sum_duplicates()
         mat.data = (np.log(mat.data) + 1.0) * self.idf_[mat.indices]
+        if mat.shape[1] == 0:
+            return mat
         return l2_normalize(mat, copy=False)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
@@ -273,11 +277,11 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         "digit_ratio",
     )
 
-    def fit(self, X: Any, y: Any = None) -> SpamStructure:  # noqa: N803
+    def fit(self, X: Any, y: Any = None) -> SpamStructure:
         self.n_features_out_ = len(self.feature_names)
         return self
 
-    def transform(self, X: NDArray[np.object_]) -> NDArray[np.float64]:  # noqa: N803
+    def transform(self, X: NDArray[np.object_]) -> NDArray[np.float64]:
         out = np.zeros((X.shape[0], len(self.feature_names)), dtype=np.float64)
         for i, row in enumerate(X):
             out[i] = self.row_features(
@@ -324,7 +328,9 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             1.0 if ("http" in name or "www." in name or extract_links(name)) else 0.0,
             1.0 if url else 0.0,
             1.0 if any(lk.shortener or lk.suspicious_tld for lk in url_links) else 0.0,
-            1.0 if _SPAM_AUTHOR_WORDS.search(name + " " + url + " " + author_email.lower()) else 0.0,
+            1.0
+            if _SPAM_AUTHOR_WORDS.search(name + " " + url + " " + author_email.lower())
+            else 0.0,
             1.0 if sum(c.isdigit() for c in name) >= 3 else 0.0,
             math.log1p(len(raw)) / 5.0,
             caps,
@@ -343,11 +349,11 @@ class TextShape(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     feature_names: tuple[str, ...] = ("caps_ratio", "exclaims", "lexicon_hits", "log_len")
 
-    def fit(self, X: Any, y: Any = None) -> TextShape:  # noqa: N803
+    def fit(self, X: Any, y: Any = None) -> TextShape:
         self.n_features_out_ = len(self.feature_names)
         return self
 
-    def transform(self, X: NDArray[np.object_]) -> NDArray[np.float64]:  # noqa: N803
+    def transform(self, X: NDArray[np.object_]) -> NDArray[np.float64]:
         out = np.zeros((X.shape[0], len(self.feature_names)), dtype=np.float64)
         for i, row in enumerate(X):
             raw = str(row[COL_RAW])

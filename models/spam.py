@@ -27,7 +27,11 @@ def build_spam_pipeline() -> Pipeline:
     features = ColumnTransformer(
         [
             ("text", NgramVectorizer(char_range=(2, 5), min_df=2, max_features=60_000), COL_NORM),
-            ("structure", Pipeline([("f", SpamStructure()), ("scale", StandardScaler())]), [0, 1, 2, 3, 4]),
+            (
+                "structure",
+                Pipeline([("f", SpamStructure()), ("scale", StandardScaler())]),
+                [0, 1, 2, 3, 4],
+            ),
         ],
         sparse_threshold=1.0,
         n_jobs=1,

@@ -1,0 +1,312 @@
+# ruff: noqa: E501, N812
+"""Print every quality and speed figure of the models (issue #3).
+
+    .venv/bin/python bench/models.py [--data DIR] [--compare] [--runs 5]
+
+Quality: spam leave-one-video-out on YouTube and SMS test split; OLID test A; per-label AUC on
+the held-out test split of every training set; wiki-talk false-positive rate at the threshold;
+identity-bias gap and identity-only statements. Speed: comments/s scoring all 7 attributes in
+batches (median of --runs), against a trivial tokenising pass measured in the same run; single
+comment latency; RSS with both models loaded. ``--compare`` also scores the same evaluation sets
+with alt-profanity-check and hatesonar, installed in their own venv (bench/.venv-compare).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from models import data as D  # noqa: E402
+from models.evaluate import auc, false_positive_rate, leave_one_group_out  # noqa: E402
+from models.registry import ATTRIBUTES, TextInput, load_scorer  # noqa: E402
+from models.spam import build_spam_pipeline  # noqa: E402
+from models.types import TOXICITY_LABELS  # noqa: E402
+
+COMPARE_VENV = REPO / "bench" / ".venv-compare"
+COMPARE_SCRIPT = r"""
+import json, sys, time
+texts = [json.loads(l)["text"] for l in open(sys.argv[2], encoding="utf-8")]
+if sys.argv[1] == "profanity_check":
+    from profanity_check import predict_prob
+    predict_prob(["warm up"])
+    t = time.perf_counter(); p = [float(x) for x in predict_prob(texts)]
+else:
+    from hatesonar import Sonar
+    sonar = Sonar(); sonar.ping("warm up")
+    t = time.perf_counter(); p = []
+    for x in texts:
+        r = {c["class_name"]: c["confidence"] for c in sonar.ping(text=x)["classes"]}
+        p.append(float(r["hate_speech"] + r["offensive_language"]))
+json.dump({"p": p, "seconds": time.perf_counter() - t}, sys.stdout)
+"""
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def eval_sets(data: Path) -> dict[str, list[D.LabelledExample]]:
+    sets: dict[str, list[D.LabelledExample]] = {"olid_test_A": D.load_olid_test(data)}
+    bias = D.load_bias_eval(data)
+    sets.update({f"bias_{k}": v for k, v in bias.items()})
+    tox = D.load_toxicity(data)
+    sets["wiki_test"] = [e for e in tox if e.source == "wiki" and D.split_of(e.text) == "test"]
+    return {k: v for k, v in sets.items() if v}
+
+
+def quality(
+    data: Path, scorer_p: dict[str, np.ndarray], sets: dict[str, list[D.LabelledExample]], scorer
+) -> None:  # type: ignore[no-untyped-def]
+    thr = scorer.thresholds
+    say("\n== Spam")
+    spam = D.load_spam(data)
+    lovo = leave_one_group_out(build_spam_pipeline, spam, "spam", "youtube")
+    for g, v in lovo["per_group"].items():
+        say(f"  YouTube leave-one-video-out {g}: ROC AUC {v['auc']:.4f} (n={v['n']})")
+    say(
+        f"  YouTube leave-one-video-out: mean ROC AUC {lovo['mean_auc']:.4f}, pooled {lovo['pooled_auc']:.4f}  (bar >= 0.98)"
+    )
+    test = [e for e in spam if D.split_of(e.text) == "test"]
+    p = np.array([r["spam"] for r in scorer.score([e.as_input() for e in test])])
+    for src in ("youtube", "sms"):
+        idx = [i for i, e in enumerate(test) if e.source == src]
+        y = [test[i].labels["spam"] for i in idx]
+        say(f"  {src} test split: ROC AUC {auc(y, p[idx]):.4f} (n={len(y)}, spam={sum(y)})")
+
+    say("\n== Toxicity")
+    olid = sets.get("olid_test_A", [])
+    if olid:
+        y = [e.labels["toxicity"] for e in olid]
+        say(
+            f"  OLID test A: ROC AUC {auc(y, scorer_p['olid_test_A'][:, 1]):.4f} (n={len(y)})  (bar >= 0.86)"
+        )
+    tox = [e for e in D.load_toxicity(data) if D.split_of(e.text) == "test"]
+    pt = np.array([[r[a] for a in ATTRIBUTES] for r in scorer.score([e.as_input() for e in tox])])
+    say("  held-out test split, per data set and label: ROC AUC (n / positives)")
+    for src in sorted({e.source for e in tox}):
+        parts = []
+        for k, lab in enumerate(TOXICITY_LABELS, 1):
+            idx = [i for i, e in enumerate(tox) if e.source == src and lab in e.labels]
+            y = [tox[i].labels[lab] for i in idx]
+            a = auc(y, pt[idx, k]) if idx else None
+            parts.append(f"{lab} {'n/a' if a is None else f'{a:.3f}'} ({len(y)}/{sum(y)})")
+        say(f"    {src}: " + ", ".join(parts))
+    wiki = sets.get("wiki_test", [])
+    if wiki:
+        y = [e.labels["toxicity"] for e in wiki]
+        fpr = false_positive_rate(y, scorer_p["wiki_test"][:, 1], thr["toxicity"])
+        say(
+            f"  wiki-talk test split: FPR at toxicity threshold {thr['toxicity']}: {fpr:.4f} (n={len(y)}, toxic={sum(y)})  (target <= 0.02)"
+        )
+
+    say("\n== Identity bias")
+    if "bias_plain" in sets and "bias_swapped" in sets:
+        a = [
+            auc([e.labels["toxicity"] for e in sets[k]], scorer_p[k][:, 1])
+            for k in ("bias_plain", "bias_swapped")
+        ]
+        say(
+            f"  conversationai-bias-eval: AUC plain {a[0]:.4f}, swapped {a[1]:.4f}, gap {abs(a[0] - a[1]):.4f}  (bar <= 0.02)"
+        )
+    probes = [
+        "I am a gay man",
+        "I am a Muslim woman",
+        "I am a lesbian",
+        "I am a black woman",
+        "I am a transgender person",
+        "I am Jewish",
+    ]
+    rows = scorer.score([TextInput(t) for t in probes])
+    worst = max(
+        (r[a] / thr[a], t, a) for t, r in zip(probes, rows, strict=True) for a in ATTRIBUTES
+    )
+    over = [(t, a) for t, r in zip(probes, rows, strict=True) for a in ATTRIBUTES if r[a] >= thr[a]]
+    say(
+        f"  identity-only statements over a hold threshold: {over or 'none'} (highest score/threshold {worst[0]:.2f}: {worst[1]!r} {worst[2]})"
+    )
+
+
+def speed(scorer, runs: int) -> None:  # type: ignore[no-untyped-def]
+    say("\n== Speed (one core)")
+    data = REPO.parent / "shared" / "data" / "olid" / "olid-training-v1.0.tsv"
+    if data.is_file():
+        words = data.read_text(encoding="utf-8").split()
+    else:
+        words = [
+            "the",
+            "quick",
+            "brown",
+            "fox",
+            "jumps",
+            "over",
+            "the",
+            "lazy",
+            "dog",
+            "you",
+            "idiot",
+            "check",
+            "out",
+            "my",
+            "channel",
+        ]
+    rng = np.random.default_rng(0)
+    texts = []
+    for _ in range(1000):
+        s = " ".join(words[i] for i in rng.integers(0, len(words), 80))
+        texts.append(s[:300])
+    items = [TextInput(t) for t in texts]
+    token = re.compile(r"\w+")
+    scorer.score(items[:200])  # warm the token caches as a running worker would be
+    for batch in (100, 1000):
+        rates, base = [], []
+        for _ in range(runs):
+            t = time.perf_counter()
+            for i in range(0, len(items), batch):
+                scorer.score(items[i : i + batch])
+            rates.append(len(items) / (time.perf_counter() - t))
+            t = time.perf_counter()
+            for x in texts:
+                token.findall(x.lower())
+            base.append(len(items) / (time.perf_counter() - t))
+        r, b = statistics.median(rates), statistics.median(base)
+        say(
+            f"  batch {batch}: {r:,.0f} comments/s for spam + 6 toxicity labels (median of {runs}); baseline lower+tokenise {b:,.0f}/s; ratio {b / r:.1f}x  (bar >= 4,000/s)"
+        )
+    lat = []
+    for x in items[:200]:
+        t = time.perf_counter()
+        scorer.score([x])
+        lat.append((time.perf_counter() - t) * 1000)
+    say(
+        f"  single comment: median {statistics.median(lat):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms  (bar < 2 ms)"
+    )
+    t = time.perf_counter()
+    scorer.explain(items[0])
+    say(f"  explain (all 7 attributes, one comment): {(time.perf_counter() - t) * 1000:.1f} ms")
+
+
+def compare(
+    sets: dict[str, list[D.LabelledExample]], scorer_p: dict[str, np.ndarray], timing: float
+) -> None:
+    say("\n== Comparison with alt-profanity-check and hatesonar (same sets, toxicity column)")
+    py = COMPARE_VENV / "bin" / "python"
+    if not py.exists():
+        say(f"  creating {COMPARE_VENV} ...")
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(COMPARE_VENV)], check=True)
+        except subprocess.CalledProcessError as exc:
+            say(f"  cannot create the venv: {exc}")
+            return
+    results: dict[str, dict[str, object]] = {"commentguard": {"auc": {}, "ms": timing}}
+    for name, module, spec in (
+        ("alt-profanity-check", "profanity_check", "alt-profanity-check"),
+        ("hatesonar", "hatesonar", "hatesonar"),
+    ):
+        check = subprocess.run([str(py), "-c", f"import {module}"], capture_output=True)
+        if check.returncode != 0:
+            say(f"  installing {spec} ...")
+            inst = subprocess.run(
+                [str(py), "-m", "pip", "install", "-q", spec], capture_output=True, text=True
+            )
+            if inst.returncode != 0:
+                say(f"  {spec}: cannot install: {inst.stderr.strip().splitlines()[-1:]}")
+                continue
+        aucs: dict[str, float | None] = {}
+        seconds = 0.0
+        n = 0
+        ok = True
+        for key, rows in sets.items():
+            tmp = REPO / "bench" / "results"
+            tmp.mkdir(exist_ok=True)
+            src = tmp / f"compare-{key}.jsonl"
+            src.write_text(
+                "".join(json.dumps({"text": e.text}) + "\n" for e in rows), encoding="utf-8"
+            )
+            run = subprocess.run(
+                [str(py), "-c", COMPARE_SCRIPT, module, str(src)], capture_output=True, text=True
+            )
+            if run.returncode != 0:
+                say(f"  {name}: cannot run: {run.stderr.strip().splitlines()[-1:]}")
+                ok = False
+                break
+            out = json.loads(run.stdout)
+            aucs[key] = auc([e.labels["toxicity"] for e in rows], out["p"])
+            seconds += out["seconds"]
+            n += len(rows)
+        if ok:
+            results[name] = {"auc": aucs, "ms": seconds / max(n, 1) * 1000}
+    for key, rows in sets.items():
+        results["commentguard"]["auc"][key] = auc(
+            [e.labels["toxicity"] for e in rows], scorer_p[key][:, 1]
+        )  # type: ignore[index]
+    keys = list(sets)
+    say("  | model | " + " | ".join(keys) + " | ms/comment |")
+    for name, r in results.items():
+        cells = " | ".join("n/a" if r["auc"].get(k) is None else f"{r['auc'][k]:.4f}" for k in keys)  # type: ignore[attr-defined]
+        say(f"  | {name} | {cells} | {r['ms']:.3f} |")
+    ours = results["commentguard"]["auc"]
+    for name, r in results.items():
+        if name != "commentguard":
+            worse = [k for k in keys if (r["auc"].get(k) or 0) >= (ours.get(k) or 0)]  # type: ignore[attr-defined, union-attr]
+            say(
+                f"  commentguard higher than {name} on every set: {not worse}"
+                + (f" (not on {worse})" if worse else "")
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", action="store_true")
+    args = parser.parse_args()
+    before = rss_mb()
+    t = time.perf_counter()
+    scorer = load_scorer()
+    say(
+        f"loaded {scorer.version} in {time.perf_counter() - t:.2f}s; max RSS {rss_mb():.0f} MB (before load {before:.0f} MB)  (bar < 300 MB)"
+    )
+    say(f"thresholds: {json.dumps(dict(scorer.thresholds))}")
+    sets: dict[str, list[D.LabelledExample]] = {}
+    scorer_p: dict[str, np.ndarray] = {}
+    timing = 0.0
+    if args.data.is_dir():
+        sets = eval_sets(args.data)
+        n = 0
+        for key, rows in sets.items():
+            t = time.perf_counter()
+            scorer_p[key] = np.array(
+                [[r[a] for a in ATTRIBUTES] for r in scorer.score([e.as_input() for e in rows])]
+            )
+            timing += time.perf_counter() - t
+            n += len(rows)
+        timing = timing / max(n, 1) * 1000
+        quality(args.data, scorer_p, sets, scorer)
+    else:
+        say(f"no data folder at {args.data}: quality figures skipped")
+    speed(scorer, args.runs)
+    say(f"max RSS after scoring: {rss_mb():.0f} MB")
+    if args.compare and sets:
+        compare(sets, scorer_p, timing)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Model card and evaluation report (markdown + JSON) written next to the artifacts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["write_reports"]
+
+_THIN = {
+    "severe_toxicity": (
+        "thin: derived conservatively (Davidson tweets every annotator called hate speech; "
+        "Civil Comments posts with a threat or an identity attack plus profanity)"
+    ),
+    "threat": "thin: about 140 positive posts (>= 2 ToxicSpans raters marked a threat)",
+    "identity_attack": "hate speech / group-targeted labels from tweets; noisy across sets",
+    "profanity": "Davidson 'offensive' (profanity-heavy) + OLID untargeted + ToxicSpans obscene",
+}
+
+
+def _f(x: Any) -> str:
+    return "n/a" if x is None else (f"{x:.4f}" if isinstance(x, float) else str(x))
+
+
+def evaluation_markdown(meta: Mapping[str, Any]) -> str:
+    m = meta["metrics"]
+    lines = [f"# Evaluation report: {meta['version']}", ""]
+    lines += ["All figures on data never used in training or threshold tuning.", ""]
+    if "olid_test_a" in m:
+        o = m["olid_test_a"]
+        lines.append(
+            f"- OLID test, label A: ROC AUC {_f(o['auc'])} (n={o['n']}, OFF={o['positives']})"
+        )
+    if "wiki_fpr_at_threshold" in m:
+        w = m["wiki_fpr_at_threshold"]
+        lines.append(
+            f"- wiki-talk test split: false-positive rate {w['fpr']:.4f} at toxicity threshold "
+            f"{w['threshold']} (n={w['n']}, toxic={w['positives']})"
+        )
+    if "bias_eval" in m and "gap" in m["bias_eval"]:
+        b = m["bias_eval"]
+        lines.append(
+            f"- conversationai-bias-eval: AUC plain {_f(b['plain']['auc'])}, identity-swapped "
+            f"{_f(b['swapped']['auc'])}, gap {_f(b['gap'])}"
+        )
+    over = m.get("identity_probes_over_threshold", [])
+    lines.append(f"- identity-only statements over a hold threshold: {over or 'none'}")
+    lovo = m.get("spam_youtube_leave_one_video_out")
+    if lovo:
+        lines.append(
+            f"- spam, YouTube leave-one-video-out: mean ROC AUC {_f(lovo['mean_auc'])}, "
+            f"pooled {_f(lovo['pooled_auc'])}"
+        )
+        for g, v in lovo["per_group"].items():
+            lines.append(f"  - {g}: {_f(v['auc'])} (n={v['n']}, spam={v['positives']})")
+    lines += ["", "## Held-out test split, per data set and label", ""]
+    lines += ["| model | data set | label | ROC AUC | n | positives |", "|---|---|---|---|---|---|"]
+    for model in ("spam_test", "toxicity_test"):
+        for source, labels in m.get(model, {}).items():
+            for label, v in labels.items():
+                lines.append(
+                    f"| {model.split('_')[0]} | {source} | {label} | {_f(v['auc'])} | {v['n']} "
+                    f"| {v['positives']} |"
+                )
+    lines += ["", "## Decision (hold) thresholds, chosen on the validation split", ""]
+    lines += [f"- {a}: {t}" for a, t in meta["thresholds"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def model_card(meta: Mapping[str, Any]) -> str:
+    m = meta["metrics"]
+    pooled = m.get("toxicity_test_pooled", {})
+    lines = [
+        f"# Model card: Commentguard {meta['version']}",
+        "",
+        "Two scikit-learn Pipelines saved with skops: `spam.skops` (P(spam)) and "
+        "`toxicity.skops` (TOXICITY, SEVERE_TOXICITY, IDENTITY_ATTACK, INSULT, PROFANITY, "
+        "THREAT). Both are linear models (logistic regression) over TF-IDF word 1-2-grams and "
+        "within-word character 2-5-grams of normalised text (NFKC, zero-width and control "
+        "characters removed, confusables and accents folded, leetspeak and masked words "
+        "unmasked, spaced-out letters joined, obfuscated and markup links recovered), plus "
+        "dense structure features (spam: links, shorteners, suspicious TLDs, e-mails, phones, "
+        "markup links, author fields, repetition, length, shouting).",
+        "",
+        f"scikit-learn {meta['sklearn_version']}, skops {meta['skops_version']}; another "
+        "scikit-learn version refuses to load (retrain with `commentguard train`).",
+        "",
+        "## Intended use",
+        "",
+        "Scores for a moderation queue: comments over a hold threshold go to a human. Not for "
+        "automatic bans, not for languages other than English.",
+        "",
+        "## Identity terms",
+        "",
+        "The toxicity features drop a list of identity terms (gay, muslim, black, jewish, women, "
+        "...; see `models.normalize.IDENTITY_TERMS`) before any n-gram is made, so naming an "
+        "identity can neither raise nor lower a score; slurs are not on the list and are kept. "
+        "Measured on conversationai-bias-eval (plain vs identity-swapped) in the evaluation "
+        "report. Known remaining risk: the Davidson tweets label African-American English as "
+        "'offensive' more often (Sap et al. 2019); dialect is not neutralised.",
+        "",
+        "## Training data (sha256 of every file read)",
+        "",
+    ]
+    lines += [f"- `{p}` {h}" for p, h in meta["data_sources"].items()]
+    lines += [
+        "",
+        "Licences: YouTube Spam Collection CC BY 4.0; SMS Spam Collection free use "
+        "(cite Almeida & Gomez Hidalgo 2011); Davidson et al. MIT; OLID research release "
+        "(cite Zampieri et al. 2019); ToxicSpans CC0; MLMA MIT; wiki-talk Apache-2.0 "
+        "(text CC BY-SA 3.0). Evaluation only: OLID test split, conversationai-bias-eval "
+        "(Apache-2.0).",
+        "",
+        "## Label mapping",
+        "",
+    ]
+    lines += [f"- {src}: {desc}" for src, desc in meta["label_mapping"].items()]
+    lines += ["", "## Labels and how much evidence each has (held-out test split, pooled)", ""]
+    lines += ["| label | ROC AUC | n | positives | note |", "|---|---|---|---|---|"]
+    for label, v in pooled.items():
+        lines.append(
+            f"| {label} | {_f(v['auc'])} | {v['n']} | {v['positives']} | {_THIN.get(label, '')} |"
+        )
+    lines += ["", "Full figures: `evaluation.md` / `evaluation.json`.", ""]
+    return "\n".join(lines)
+
+
+def write_reports(out_dir: Path, meta: Mapping[str, Any]) -> None:
+    (out_dir / "evaluation.json").write_text(
+        json.dumps(
+            {"version": meta["version"], "thresholds": meta["thresholds"], **meta["metrics"]},
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (out_dir / "evaluation.md").write_text(evaluation_markdown(meta), encoding="utf-8")
+    (out_dir / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")

@@ -1,0 +1,171 @@
+"""Training on the tiny fixture set, artifact round-trip, version checks, promotion, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models import registry
+from models.registry import (
+    ATTRIBUTES,
+    ModelVersionError,
+    TextInput,
+    UntrustedArtifactError,
+    load_scorer,
+    promote,
+    promoted_version,
+)
+from models.train import train_all
+from models.types import LabelledExample
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE_DATA = REPO / "tests" / "fixtures" / "models" / "data"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("models") / "v1"
+    train_all(FIXTURE_DATA, out, progress=False, version="test-1")
+    return out
+
+
+def test_training_writes_a_complete_model_folder(trained: Path) -> None:
+    names = {p.name for p in trained.iterdir()}
+    assert {"spam.skops", "toxicity.skops", "metadata.json", "MODEL_CARD.md"} <= names
+    assert {"evaluation.md", "evaluation.json"} <= names
+    meta = json.loads((trained / "metadata.json").read_text())
+    assert meta["version"] == "test-1"
+    assert set(meta["thresholds"]) == set(ATTRIBUTES)
+    assert all(len(h) == 64 for h in meta["data_sources"].values())
+
+
+def test_training_is_deterministic(trained: Path, tmp_path: Path) -> None:
+    # when
+    train_all(FIXTURE_DATA, tmp_path, progress=False, version="test-1")
+    # then
+    for name in ("spam.skops", "toxicity.skops", "metadata.json", "evaluation.json"):
+        assert (tmp_path / name).read_bytes() == (trained / name).read_bytes(), name
+
+
+def test_round_trip_scores_all_attributes(trained: Path, tmp_path: Path) -> None:
+    # given
+    root = tmp_path / "deploy"
+    promote(root, trained)
+    # when
+    scorer = load_scorer(root)
+    rows = scorer.score(
+        [TextInput("you are a stupid idiot"), TextInput("Free cash, visit bit.ly/win now")]
+    )
+    # then
+    assert scorer.version == "test-1" == promoted_version(root)
+    assert [set(r) for r in rows] == [set(ATTRIBUTES)] * 2
+    assert all(0.0 <= v <= 1.0 for r in rows for v in r.values())
+    assert rows[0]["toxicity"] > rows[1]["toxicity"]
+    assert rows[1]["spam"] > rows[0]["spam"]
+    assert set(scorer.thresholds) == set(ATTRIBUTES)
+
+
+def test_explain_points_into_the_original_text(trained: Path, tmp_path: Path) -> None:
+    root = tmp_path / "deploy"
+    promote(root, trained)
+    scorer = load_scorer(root)
+    text = "Well, you are a STUPID id1ot!"
+    spans = scorer.explain(TextInput(text))
+    assert set(spans) == set(ATTRIBUTES)
+    found = [text[s.start : s.end] for s in spans["toxicity"]]
+    assert found
+    assert all(f.strip() and f in text for f in found)
+    assert all(0.0 <= s.score <= 1.0 for v in spans.values() for s in v)
+
+
+def test_version_mismatch_fails_clearly(trained: Path, tmp_path: Path) -> None:
+    # given
+    folder = tmp_path / "old"
+    folder.mkdir()
+    for p in trained.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["sklearn_version"] = "0.24.2"
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    root = tmp_path / "deploy"
+    root.mkdir()
+    (root / "promoted.json").write_text(json.dumps({"version": "x", "path": str(folder)}))
+    # when / then
+    with pytest.raises(ModelVersionError, match=r"0\.24\.2.*commentguard train"):
+        load_scorer(root)
+
+
+def test_tampered_artifact_is_refused(trained: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    for p in trained.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    (folder / "spam.skops").write_bytes((trained / "toxicity.skops").read_bytes())
+    with pytest.raises(UntrustedArtifactError):
+        registry.load_pipeline(folder, "spam")
+
+
+def test_promote_is_atomic_and_cheap_to_poll(trained: Path, tmp_path: Path) -> None:
+    root = tmp_path / "deploy"
+    promote(root, trained)
+    assert promoted_version(root) == "test-1"
+    assert not list(root.glob(".promoted-*"))
+    assert promoted_version(None) == registry.read_metadata(registry.SHIPPED_DIR)["version"]
+
+
+def test_feedback_labels_are_merged(tmp_path: Path) -> None:
+    extra = [
+        LabelledExample(f"buy followers at promo{i}.example now", {"spam": 1}) for i in range(30)
+    ]
+    report = train_all(FIXTURE_DATA, tmp_path, extra_labels=extra, progress=False)
+    meta = json.loads(report.metadata_path.read_text())
+    assert meta["extra_labels"] == 30
+    assert meta["training_rows"]["spam"]["train"] > 40
+
+
+def test_classify_cli_streams_json_lines(trained: Path, tmp_path: Path) -> None:
+    # given
+    root = tmp_path / "deploy"
+    promote(root, trained)
+    src = tmp_path / "in.jsonl"
+    lines = [
+        {"text": "you are a stupid idiot"},
+        {"text": "great song", "author_name": "fan"},
+        {"text": "cheap loans", "author_url": "http://bit.ly/x", "author_email": "a@b.co"},
+    ]
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    dst = tmp_path / "out.jsonl"
+    # when
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "models",
+            "classify",
+            "--input",
+            str(src),
+            "--output",
+            str(dst),
+            "--models",
+            str(root),
+        ],
+        check=True,
+        cwd=REPO,
+    )
+    # then
+    rows = [json.loads(x) for x in dst.read_text().splitlines()]
+    assert len(rows) == 3
+    assert all(list(r) == list(ATTRIBUTES) for r in rows)
+    assert all(0.0 <= v <= 1.0 for r in rows for v in r.values())
+
+
+def test_no_model_is_loaded_at_import() -> None:
+    code = (
+        "import sys, models.registry, models.train, models.explain, models.__main__;"
+        "import skops.io as s; assert 'models.artifacts' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
