@@ -93,7 +93,7 @@ def _deterministic_zip(data: bytes) -> bytes:
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
-            out = {}
+            out: dict[str, Any] = {}
             for key, value in node.items():
                 if key == "__id__":
                     out[key] = ids.setdefault(value, len(ids))

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import logging
 import secrets
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response
-from litestar.datastructures import State
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
+from service import accounts
+from service.accounts import LoginRequiredError, SessionSigner
 from service.auth import require_site
 from service.context import Services, error_response
-from service.routes.admin import AdminSitesController
+from service.routes.admin import AdminModeratorsController, AdminSitesController
+from service.routes.auth_pages import login_page, login_submit, logout
 from service.routes.comments import CommentsController
 from service.routes.health import health, ready
+from service.routes.moderation import ModerationController
 from service.schemas import ErrorBody, ErrorDetail, SitePublic
-from service.settings import Settings, get_settings
+from service.settings import Settings, get_settings, read_or_create_secret
 from service.store import Store
 from service.tasks_client import TaskClient
 from service.validation import BodyError
@@ -26,6 +35,28 @@ from service.waiter import VerdictWaiter
 __all__ = ["create_app"]
 
 log = logging.getLogger("commentguard.api")
+
+_HERE = Path(__file__).resolve().parent
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
+    ResponseHeader(name="X-Frame-Options", value="DENY"),
+]
+
+
+def _on_login_required(_: Request[Any, Any, State], exc: LoginRequiredError) -> Response[Any]:
+    return Redirect(path=f"/login?next={exc.next_path}", status_code=303)
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured session secret, else the one generated once under ``data_dir``."""
+    return settings.session_secret or read_or_create_secret(settings.data_dir / "session-secret")
 
 
 def _on_body_error(_: Request[Any, Any, State], exc: BodyError) -> Response[ErrorBody]:
@@ -68,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         store=store,
         tasks=TaskClient(redis_url),
         waiter=VerdictWaiter(redis_url, store.keys.verdict_channel()),
+        sessions=SessionSigner(session_secret(settings)),
     )
 
     async def close_waiter() -> None:
@@ -83,13 +115,33 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return require_site(request, store)
 
     return Litestar(
-        route_handlers=[CommentsController, AdminSitesController, health, ready],
+        route_handlers=[
+            CommentsController,
+            AdminSitesController,
+            AdminModeratorsController,
+            ModerationController,
+            health,
+            ready,
+            login_page,
+            login_submit,
+            logout,
+            create_static_files_router(path="/static", directories=[_HERE / "static"]),
+        ],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "store": Provide(provide_store, use_cache=True, sync_to_thread=False),
             "site": Provide(provide_site, sync_to_thread=True),
+            # a logged-in account (session cookie + CSRF, or a moderator API token)
+            "moderator": Provide(accounts.moderator),
+            "admin_account": Provide(accounts.admin),
+            # the same for HTML pages: no session redirects to /login
+            "page_moderator": Provide(accounts.moderator_page),
+            "page_admin": Provide(accounts.admin_page),
         },
+        template_config=TemplateConfig(directory=_HERE / "templates", engine=JinjaTemplateEngine),
+        response_headers=SECURITY_HEADERS,
         exception_handlers={
+            LoginRequiredError: _on_login_required,
             BodyError: _on_body_error,
             HTTPException: _on_http_error,
             Exception: _on_unexpected,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from typing import Any
 import msgspec
 
 from service.schemas import SiteConfig, SiteCreate, SiteUpdate
-from service.settings import Settings, SettingsError, get_settings
+from service.settings import Settings, SettingsError, get_settings, read_or_create_secret
 
 __all__ = ["main"]
 
@@ -123,6 +122,70 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The password from stdin when asked, else a generated one; True when generated."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    import secrets
+
+    return secrets.token_urlsafe(15), True
+
+
+def cmd_moderators(args: argparse.Namespace, settings: Settings) -> int:
+    from service import accounts
+
+    store = _store(settings)
+    if args.mod_cmd == "create":
+        sites = [s.strip() for s in (args.sites or "").split(",") if s.strip()]
+        unknown = [s for s in sites if store.get_site(s) is None]
+        if unknown:
+            print(
+                f"error: no site {', '.join(unknown)}; see `commentguard sites list`",
+                file=sys.stderr,
+            )
+            return 1
+        if not sites and not args.admin:
+            print("error: give --sites a,b or --admin", file=sys.stderr)
+            return 2
+        password, generated = _read_password(args)
+        try:
+            account = accounts.create_account(store, args.email, password, sites, args.admin)
+        except accounts.AccountExistsError:
+            print(f"error: an account for {args.email} exists already", file=sys.stderr)
+            return 1
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"account id: {account.id}")
+        print(f"email:      {account.email}")
+        print(f"role:       {'admin' if account.admin else 'moderator of ' + ', '.join(sites)}")
+        if generated:
+            print(f"password:   {password}")
+            print("            (shown once; only its Argon2 hash is stored)")
+        return 0
+    if args.mod_cmd == "list":
+        listed = store.list_accounts()
+        if args.json:
+            rows = [msgspec.to_builtins(a) for a in listed]
+            for row in rows:
+                row.pop("password_hash", None)
+            print(json.dumps(rows, indent=2))
+        else:
+            for a in listed:
+                role = "admin" if a.admin else ",".join(a.sites)
+                state = " (disabled)" if a.disabled else ""
+                print(f"{a.id}  {a.email:<32} {role}{state}")
+        return 0
+    if args.mod_cmd == "token":
+        found = store.account_by_email(accounts.normalize_email(args.email))
+        if found is None:
+            print(f"error: no account for {args.email}", file=sys.stderr)
+            return 1
+        print(accounts.issue_api_token(store, found))
+        return 0
+    return 2
+
+
 def _missing(site_id: str) -> Any:
     from service.sites import SiteNotFoundError
 
@@ -170,15 +233,7 @@ def api_argv(host: str, port: int, processes: int = 1) -> list[str]:
 def _admin_token(settings: Settings) -> str:
     if settings.admin_token:
         return settings.admin_token
-    path = settings.data_dir / "admin-token"
-    if path.exists():
-        return path.read_text().strip()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    token = "cga_" + secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(token + "\n")
-    return token
+    return read_or_create_secret(settings.data_dir / "admin-token", prefix="cga_")
 
 
 def _wait_http(url: str, timeout: float, children: Sequence[subprocess.Popen[bytes]]) -> bool:
@@ -320,6 +375,21 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--config", help="site config as JSON, or @file.json")
     update.add_argument("--json", action="store_true")
 
+    moderators = sub.add_parser("moderators", help="manage moderator and admin accounts")
+    mod_sub = moderators.add_subparsers(dest="mod_cmd", required=True)
+    mod_create = mod_sub.add_parser("create", help="create an account (prints a password once)")
+    mod_create.add_argument("--email", required=True)
+    role = mod_create.add_mutually_exclusive_group()
+    role.add_argument("--sites", help="comma-separated site ids this moderator works on")
+    role.add_argument("--admin", action="store_true", help="sees and acts on every site")
+    mod_create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    mod_list = mod_sub.add_parser("list")
+    mod_list.add_argument("--json", action="store_true")
+    mod_token = mod_sub.add_parser("token", help="issue an API token for the moderation API")
+    mod_token.add_argument("--email", required=True)
+
     for name, text in (
         ("train", "rebuild the model artifacts from a data folder"),
         ("classify", "score JSON lines with the models"),
@@ -346,6 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _exec(beat_argv(settings))
         if args.cmd == "sites":
             return cmd_sites(args, settings)
+        if args.cmd == "moderators":
+            return cmd_moderators(args, settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -12,7 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PREFIX", "Settings", "SettingsError", "get_settings", "settings_from_env"]
+__all__ = [
+    "PREFIX",
+    "Settings",
+    "SettingsError",
+    "get_settings",
+    "read_or_create_secret",
+    "settings_from_env",
+]
 
 PREFIX = "COMMENTGUARD_"
 
@@ -77,6 +84,15 @@ class Settings:
     """Celery worker processes started by ``commentguard up``/``worker``."""
     log_level: str = "INFO"
     """Level of the JSON logs."""
+    session_secret: str = ""
+    """Key that signs moderator session cookies and CSRF tokens. Empty: one is generated and kept
+    in ``data_dir/session-secret`` (every api process sharing ``data_dir`` uses the same)."""
+    session_hours: float = 12.0
+    """How long a moderator stays logged in without activity."""
+    undo_seconds: int = 300
+    """How long a moderator can undo a decision."""
+    retrain_interval_hours: float = 0.0
+    """How often beat runs ``retrain`` from moderator feedback. 0: never (run it by hand)."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised ``COMMENTGUARD_*`` variables, kept so typos can be reported."""
 
@@ -87,6 +103,23 @@ class Settings:
                 "(it starts an embedded Redis), or point COMMENTGUARD_REDIS_URL at a Redis server."
             )
         return self.redis_url
+
+
+def read_or_create_secret(path: Path, prefix: str = "") -> str:
+    """A secret kept in ``path`` (mode 0600), made on first use; safe when processes race."""
+    import secrets
+
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = prefix + secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token
 
 
 def _convert(name: str, raw: str, kind: Any) -> Any:
