@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from litestar import Response
 
+from service.accounts import SessionSigner
 from service.schemas import ErrorBody, ErrorDetail
 from service.settings import Settings
 from service.store import Store
@@ -37,6 +38,7 @@ class Services:
     store: Store
     tasks: TaskClient
     waiter: VerdictWaiter
+    sessions: SessionSigner
 
 
 def error_response(

@@ -11,6 +11,7 @@ import msgspec
 
 __all__ = [
     "ATTRIBUTES",
+    "Account",
     "Author",
     "CommentIn",
     "CommentRecord",
@@ -18,6 +19,9 @@ __all__ = [
     "ErrorBody",
     "ErrorDetail",
     "Finding",
+    "ModeratorCreate",
+    "ModeratorOut",
+    "ModeratorUpdate",
     "PolicyConfig",
     "Post",
     "RateLimitConfig",
@@ -271,3 +275,52 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     error: str
     message: str
     details: list[ErrorDetail] = msgspec.field(default_factory=list)
+
+
+class Account(msgspec.Struct, omit_defaults=True):
+    """A person who logs in: a moderator of some sites, or an admin of all of them."""
+
+    id: str
+    email: str
+    password_hash: str
+    created_at: float
+    admin: bool = False
+    sites: list[str] = msgspec.field(default_factory=list)
+    disabled: bool = False
+
+
+SiteIds = Annotated[
+    list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]], msgspec.Meta(max_length=1000)
+]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=1024)]
+
+
+class ModeratorCreate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Body of ``POST /v1/admin/moderators``; no password: one is generated and shown once."""
+
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    sites: SiteIds = msgspec.field(default_factory=list)
+    admin: bool = False
+    password: Password | None = None
+
+
+class ModeratorUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Body of ``PATCH /v1/admin/moderators/{id}``: only the fields given change."""
+
+    sites: SiteIds | None = None
+    admin: bool | None = None
+    disabled: bool | None = None
+    password: Password | None = None
+
+
+class ModeratorOut(msgspec.Struct, omit_defaults=True):
+    """An account as admins see it (never the password hash)."""
+
+    id: str
+    email: str
+    admin: bool
+    sites: list[str]
+    disabled: bool
+    created_at: float
+    password: str = ""
+    token: str = ""

@@ -19,6 +19,7 @@ import msgspec
 import redis
 
 from service.schemas import (
+    Account,
     CommentIn,
     CommentRecord,
     DeliveryAttempt,
@@ -137,6 +138,27 @@ class Keys:
     def admin_token(self) -> str:
         return f"{self.prefix}:admin-token-hash"
 
+    # -- moderation --
+
+    def account(self, account_id: str) -> str:
+        return f"{self.prefix}:acct:{account_id}"
+
+    def account_email(self, email: str) -> str:
+        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+        return f"{self.prefix}:acct-email:{digest}"
+
+    def accounts(self) -> str:
+        return f"{self.prefix}:accts"
+
+    def account_token(self, token_hash: str) -> str:
+        return f"{self.prefix}:acct-token:{token_hash}"
+
+    def account_tokens(self, account_id: str) -> str:
+        return f"{self.prefix}:acct:{account_id}:tokens"
+
+    def session(self, session_id: str) -> str:
+        return f"{self.prefix}:sess:{session_id}"
+
 
 @dataclass(frozen=True)
 class IntakeResult:
@@ -194,6 +216,7 @@ class Store:
         self._claim = _load_script(client, "claim")
         self._set_verdict = _load_script(client, "set_verdict")
         self._flood = _load_script(client, "flood")
+        self._create_account = _load_script(client, "create_account")
         self._encoder = msgspec.json.Encoder()
 
     @classmethod
@@ -568,6 +591,67 @@ class Store:
     def take_dead_letter(self, site_id: str, delivery_id: str) -> bool:
         """Remove a delivery from the dead letters (to re-drive or purge it); False if absent."""
         return bool(self.r.zrem(self.keys.dead_letters(), _member(site_id, delivery_id)))
+
+    # -- moderation: accounts and sessions ---------------------------------------------------
+
+    def create_account(self, account: Account) -> bool:
+        """Store a new account; False when its email is taken."""
+        created = self._create_account(
+            keys=[
+                self.keys.account(account.id),
+                self.keys.account_email(account.email),
+                self.keys.accounts(),
+            ],
+            args=[self._encoder.encode(account), account.id],
+        )
+        return bool(created)
+
+    def get_account(self, account_id: str) -> Account | None:
+        raw = self.r.get(self.keys.account(account_id))
+        return None if raw is None else msgspec.json.decode(raw, type=Account)
+
+    def account_by_email(self, email: str) -> Account | None:
+        account_id = self.r.get(self.keys.account_email(email))
+        return None if account_id is None else self.get_account(_s(account_id))
+
+    def list_accounts(self) -> list[Account]:
+        ids = sorted(_s(i) for i in self.r.smembers(self.keys.accounts()))
+        found = [self.get_account(i) for i in ids]
+        return [a for a in found if a is not None]
+
+    def save_account(self, account: Account) -> None:
+        """Overwrite an account's fields (its email never changes, so no index moves)."""
+        self.r.set(self.keys.account(account.id), self._encoder.encode(account), xx=True)
+
+    def add_account_token(self, account_id: str, token_hash: str) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(self.keys.account_token(token_hash), account_id)
+        pipe.sadd(self.keys.account_tokens(account_id), token_hash)
+        pipe.execute()
+
+    def account_for_token(self, token_hash: str) -> Account | None:
+        account_id = self.r.get(self.keys.account_token(token_hash))
+        return None if account_id is None else self.get_account(_s(account_id))
+
+    def revoke_account_tokens(self, account_id: str) -> int:
+        hashes = [_s(h) for h in self.r.smembers(self.keys.account_tokens(account_id))]
+        pipe = self.r.pipeline(transaction=True)
+        for token_hash in hashes:
+            pipe.delete(self.keys.account_token(token_hash))
+        pipe.delete(self.keys.account_tokens(account_id))
+        pipe.execute()
+        return len(hashes)
+
+    def create_session(self, session_id: str, account_id: str, ttl_seconds: int) -> None:
+        self.r.set(self.keys.session(session_id), account_id, ex=max(1, ttl_seconds))
+
+    def session_account(self, session_id: str, ttl_seconds: int) -> str | None:
+        """The account of a live session, whose idle timeout starts again (GETEX: one step)."""
+        raw = self.r.getex(self.keys.session(session_id), ex=max(1, ttl_seconds))
+        return None if raw is None else _s(raw)
+
+    def delete_session(self, session_id: str) -> None:
+        self.r.delete(self.keys.session(session_id))
 
     # -- maintenance -----------------------------------------------------------------------
 

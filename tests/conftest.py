@@ -112,3 +112,6 @@ def make_site(api: str, admin: httpx.Client) -> Iterator[Any]:
 def comment(text: str = "Thanks, this was a useful write-up.", **fields: Any) -> dict[str, Any]:
     """A comment body with a fresh id."""
     return {"id": fields.pop("id", secrets.token_hex(6)), "content": text, **fields}
+
+
+from tests.moderators import make_moderator  # noqa: E402, F401  (a fixture, shared by test folders)
