@@ -20,11 +20,13 @@ from service import accounts
 from service.accounts import LoginRequiredError, SessionSigner
 from service.auth import require_site
 from service.context import Services, error_response
+from service.logs import RequestIdMiddleware, configure_logging
 from service.routes.admin import AdminModeratorsController, AdminSitesController
 from service.routes.auth_pages import login_page, login_submit, logout
 from service.routes.comments import CommentsController
 from service.routes.health import health, ready
 from service.routes.moderation import ModerationController
+from service.routes.ops import OpsAdminController, metrics
 from service.schemas import ErrorBody, ErrorDetail, SitePublic
 from service.settings import Settings, get_settings, read_or_create_secret
 from service.store import Store
@@ -92,6 +94,7 @@ def _on_unexpected(request: Request[Any, Any, State], exc: Exception) -> Respons
 def create_app(settings: Settings | None = None) -> Litestar:
     """The api for ``settings`` (read from the environment when not given)."""
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
     redis_url = settings.redis_url_or_fail()
     store = Store.from_url(redis_url, settings.key_prefix, settings.retention_days)
     services = Services(
@@ -122,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ModerationController,
             health,
             ready,
+            metrics,
+            OpsAdminController,
             login_page,
             login_submit,
             logout,
@@ -147,6 +152,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: _on_unexpected,
         },
         request_max_body_size=settings.max_body_bytes,
+        middleware=[RequestIdMiddleware],
+        logging_config=None,  # configure_logging above: JSON lines, not Litestar's text format
         on_shutdown=[close_waiter],
         debug=False,
         state=State({"services": services, "instance": secrets.token_hex(4)}),

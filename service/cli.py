@@ -352,6 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=None)
     sub.add_parser("beat", help="run Celery beat (periodic sweeps)")
 
+    status = sub.add_parser("status", help="queues, workers, failures and the last hour")
+    status.add_argument(
+        "--watch",
+        nargs="?",
+        type=float,
+        const=2.0,
+        default=0.0,
+        metavar="SECONDS",
+        help="redraw every SECONDS (default 2) until Ctrl-C",
+    )
+    status.add_argument("--json", action="store_true")
+
     sites = sub.add_parser("sites", help="manage sites (tenants)")
     sites_sub = sites.add_subparsers(dest="sites_cmd", required=True)
     create = sites_sub.add_parser("create", help="create a site and print its API key once")
@@ -414,6 +426,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _exec(worker_argv(settings, args.concurrency))
         if args.cmd == "beat":
             return _exec(beat_argv(settings))
+        if args.cmd == "status":
+            from service.status import run_status
+
+            return run_status(_store(settings), args.watch, args.json)
         if args.cmd == "sites":
             return cmd_sites(args, settings)
         if args.cmd == "moderators":

@@ -76,6 +76,12 @@ class Settings:
     """A batch claimed by a worker that has not finished after this long is put back."""
     sweep_interval_seconds: float = 15.0
     """How often beat runs the sweep."""
+    retention_sweep_seconds: float = 3600.0
+    """How often beat removes what outlived ``retention_days`` and has no TTL of its own."""
+    heartbeat_seconds: float = 5.0
+    """How often each worker process reports it is alive; it counts as gone after 3 misses."""
+    metrics_token: str = ""
+    """Bearer token required by ``GET /metrics``. Empty: the endpoint is open."""
     models_dir: Path = Path("var/models")
     """Deployment models folder (promoted retrained versions); shipped artifacts otherwise."""
     model_reload_seconds: float = 5.0

@@ -7,7 +7,10 @@ read-modify-write is one Lua script or one MULTI, because many api processes and
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import json
+import re
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +21,7 @@ from typing import Any
 import msgspec
 import redis
 
+from service.authors import author_key
 from service.schemas import (
     Account,
     CommentIn,
@@ -30,12 +34,17 @@ from service.schemas import (
 )
 
 __all__ = [
+    "LATENCY_BUCKETS",
     "ClaimedItem",
     "Delivery",
+    "Histogram",
     "IntakeResult",
     "Keys",
+    "MinuteStats",
+    "QueueGauges",
     "RateLimitResult",
     "Store",
+    "WorkerBeat",
     "hash_api_key",
     "new_record_id",
 ]
@@ -138,6 +147,31 @@ class Keys:
     def admin_token(self) -> str:
         return f"{self.prefix}:admin-token-hash"
 
+    # -- ops --
+
+    def counters(self) -> str:
+        return f"{self.prefix}:m:counters"
+
+    def histograms(self) -> str:
+        return f"{self.prefix}:m:hist"
+
+    def minute(self, minute: int) -> str:
+        return f"{self.prefix}:m:min:{minute}"
+
+    def workers(self) -> str:
+        return f"{self.prefix}:workers"
+
+    def worker(self, worker_id: str) -> str:
+        return f"{self.prefix}:worker:{worker_id}"
+
+    def site_keys_pattern(self, site_id: str) -> str:
+        return f"{self.prefix}:{{{site_id}}}:*"
+
+    @staticmethod
+    def celery_queue(name: str) -> str:
+        """Kombu's list for a Celery queue: named after the queue, outside our prefix."""
+        return name
+
     # -- moderation --
 
     def account(self, account_id: str) -> str:
@@ -158,6 +192,24 @@ class Keys:
 
     def session(self, session_id: str) -> str:
         return f"{self.prefix}:sess:{session_id}"
+
+    def decided(self, site_id: str, status: str) -> str:
+        return f"{self.prefix}:{{{site_id}}}:decided:{status}"
+
+    def author_records(self, site_id: str, author_key: str) -> str:
+        return f"{self.prefix}:{{{site_id}}}:author:{author_key or '-'}"
+
+    def undo(self, site_id: str, record_id: str) -> str:
+        return f"{self.prefix}:{{{site_id}}}:undo:{record_id}"
+
+    def word_counts(self, site_id: str, kind: str) -> str:
+        return f"{self.prefix}:{{{site_id}}}:words:{kind}"
+
+    def audit(self) -> str:
+        return f"{self.prefix}:audit"
+
+    def feedback(self) -> str:
+        return f"{self.prefix}:feedback"
 
 
 @dataclass(frozen=True)
@@ -193,6 +245,9 @@ class Delivery:
     created_at: float
     attempts: int
     last_error: str
+    request_id: str = ""
+    retry_base: int = 0
+    """Attempts made before the last re-drive; the retry budget counts from here."""
 
 
 def _load_script(client: redis.Redis, name: str) -> Any:
@@ -216,6 +271,8 @@ class Store:
         self._claim = _load_script(client, "claim")
         self._set_verdict = _load_script(client, "set_verdict")
         self._flood = _load_script(client, "flood")
+        self._gauge_max = _load_script(client, "gauge_max")
+        self._redrive = _load_script(client, "redrive")
         self._create_account = _load_script(client, "create_account")
         self._encoder = msgspec.json.Encoder()
 
@@ -410,6 +467,7 @@ class Store:
         Returns (stored, feed cursor). A False means another writer got there first.
         """
         site_id, record_id = record.site_id, record.id
+        author = author_key(record.comment.author)
         event = VerdictEvent(
             event="verdict.updated" if expected_version else "verdict.created",
             site_id=site_id,
@@ -425,6 +483,10 @@ class Store:
                 self.keys.review(site_id),
                 self.keys.feed(site_id),
                 self.keys.claims(),
+                self.keys.decided(site_id, "approved"),
+                self.keys.decided(site_id, "spam"),
+                self.keys.decided(site_id, "rejected"),
+                self.keys.author_records(site_id, author),
             ],
             args=[
                 self._encoder.encode(verdict),
@@ -437,6 +499,8 @@ class Store:
                 _FEED_MAXLEN,
                 self._encoder.encode(event),
                 self.keys.verdict_channel(),
+                repr(record.received_at),
+                "1" if author else "0",
             ],
         )
         return int(status) == 1, _s(feed_id)
@@ -509,7 +573,13 @@ class Store:
     # -- deliveries ------------------------------------------------------------------------
 
     def create_delivery(
-        self, site_id: str, record_id: str, version: int, event: str, body: bytes
+        self,
+        site_id: str,
+        record_id: str,
+        version: int,
+        event: str,
+        body: bytes,
+        request_id: str = "",
     ) -> str:
         delivery_id = "d_" + secrets.token_hex(8)
         key = self.keys.delivery(site_id, delivery_id)
@@ -525,6 +595,7 @@ class Store:
                 "created_at": repr(time.time()),
                 "attempts": 0,
                 "last_error": "",
+                "request_id": request_id,
             },
         )
         pipe.expire(key, self.retention_seconds)
@@ -548,6 +619,8 @@ class Store:
             created_at=float(raw[b"created_at"]),
             attempts=int(raw[b"attempts"]),
             last_error=_s(raw.get(b"last_error", b"")),
+            request_id=_s(raw.get(b"request_id", b"")),
+            retry_base=int(raw.get(b"retry_base", 0)),
         )
 
     def record_attempt(
@@ -569,6 +642,7 @@ class Store:
             pipe.persist(self.keys.delivery_attempts(site_id, delivery_id))
         else:
             pipe.zrem(self.keys.dead_letters(), member)
+        self._count_callback(pipe, site_id, attempt.outcome, attempt.at)
         pipe.execute()
 
     def delivery_attempts(self, site_id: str, delivery_id: str) -> list[DeliveryAttempt]:
@@ -653,6 +727,376 @@ class Store:
     def delete_session(self, session_id: str) -> None:
         self.r.delete(self.keys.session(session_id))
 
+    # -- moderation: queue, decisions, audit, feedback ---------------------------------------
+
+    def status_members(self, site_id: str, status: str, limit: int) -> list[tuple[str, float]]:
+        """Record ids in a site's review queue (``held``) or decided index, oldest first."""
+        key = self.keys.review(site_id) if status == "held" else self.keys.decided(site_id, status)
+        rows = self.r.zrange(key, 0, limit - 1, withscores=True)
+        return [(_s(m), float(score)) for m, score in rows]
+
+    def status_counts(self, site_id: str) -> dict[str, int]:
+        pipe = self.r.pipeline(transaction=False)
+        pipe.zcard(self.keys.review(site_id))
+        for status in ("approved", "spam", "rejected"):
+            pipe.zcard(self.keys.decided(site_id, status))
+        held, approved, spam, rejected = pipe.execute()
+        return {
+            "held": int(held),
+            "approved": int(approved),
+            "spam": int(spam),
+            "rejected": int(rejected),
+        }
+
+    def forget_indexed(self, site_id: str, record_id: str) -> None:
+        """Drop a record that expired from the decided indexes (the review queue never expires)."""
+        pipe = self.r.pipeline(transaction=True)
+        for status in ("approved", "spam", "rejected"):
+            pipe.zrem(self.keys.decided(site_id, status), record_id)
+        pipe.execute()
+
+    def author_history(self, site_id: str, author: str, limit: int = 50) -> list[str]:
+        """The author's most recent record ids on the site, newest first."""
+        if not author:
+            return []
+        key = self.keys.author_records(site_id, author)
+        return [_s(m) for m in self.r.zrevrange(key, 0, limit - 1)]
+
+    def record_decision(
+        self,
+        site_id: str,
+        author: str,
+        moves: tuple[str, str],
+        audit: dict[str, Any],
+        feedback: dict[str, Any],
+        words: Sequence[str],
+        word_moves: tuple[str, str],
+        undo: tuple[dict[str, Any], int] | None,
+    ) -> str:
+        """What follows a stored moderator decision, in one MULTI: reputation moves from the old
+        status to the new one, an audit entry, a feedback label, word counts, the undo ticket
+        (or its removal when ``undo`` is None). Returns the audit entry id."""
+        old_status, new_status = moves
+        pipe = self.r.pipeline(transaction=True)
+        # the audit entry goes first: its id is the first reply
+        pipe.xadd(
+            self.keys.audit(),
+            {"e": self._encoder.encode(audit)},
+            maxlen=_FEED_MAXLEN,
+            approximate=True,
+        )
+        pipe.xadd(
+            self.keys.feedback(),
+            {"e": self._encoder.encode(feedback)},
+            maxlen=_FEED_MAXLEN,
+            approximate=True,
+        )
+        if author and old_status != new_status:
+            key = self.keys.reputation(site_id, author)
+            if old_status:
+                pipe.hincrby(key, old_status, -1)
+            pipe.hincrby(key, new_status, 1)
+            pipe.expire(key, self.retention_seconds * 12)
+        take, give = word_moves
+        for word in words:
+            if take:
+                pipe.zincrby(self.keys.word_counts(site_id, take), -1, word)
+            if give:
+                pipe.zincrby(self.keys.word_counts(site_id, give), 1, word)
+        for kind in {take, give} - {""}:
+            pipe.zremrangebyscore(self.keys.word_counts(site_id, kind), "-inf", 0)
+        undo_key = self.keys.undo(site_id, str(audit["record_id"]))
+        if undo is None:
+            pipe.delete(undo_key)
+        else:
+            ticket, ttl = undo
+            pipe.set(undo_key, self._encoder.encode(ticket), ex=max(1, ttl))
+        return _s(pipe.execute()[0])
+
+    def undo_ticket(self, site_id: str, record_id: str) -> dict[str, Any] | None:
+        raw = self.r.get(self.keys.undo(site_id, record_id))
+        return None if raw is None else dict(msgspec.json.decode(raw))
+
+    def take_undo_ticket(self, site_id: str, record_id: str) -> dict[str, Any] | None:
+        """Claim the undo ticket (GETDEL: only one undo can win)."""
+        raw = self.r.getdel(self.keys.undo(site_id, record_id))
+        return None if raw is None else dict(msgspec.json.decode(raw))
+
+    def word_counts(self, site_id: str, kind: str, limit: int = 200) -> dict[str, int]:
+        rows = self.r.zrevrange(self.keys.word_counts(site_id, kind), 0, limit - 1, withscores=True)
+        return {_s(w): int(c) for w, c in rows}
+
+    def word_count_of(self, site_id: str, kind: str, words: Sequence[str]) -> list[int]:
+        if not words:
+            return []
+        scores = self.r.zmscore(self.keys.word_counts(site_id, kind), list(words))
+        return [int(x or 0) for x in scores]
+
+    def _stream(self, key: str, newest_first: bool, cursor: str, limit: int) -> Iterator[Any]:
+        if newest_first:
+            rows = self.r.xrevrange(key, max=f"({cursor}" if cursor else "+", min="-", count=limit)
+        else:
+            rows = self.r.xrange(key, min=f"({cursor}" if cursor else "-", max="+", count=limit)
+        for entry_id, fields in rows:
+            yield _s(entry_id), msgspec.json.decode(fields[b"e"])
+
+    def audit_entries(
+        self, cursor: str = "", limit: int = 500, newest_first: bool = True
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return list(self._stream(self.keys.audit(), newest_first, cursor, limit))
+
+    def feedback_entries(
+        self, cursor: str = "", limit: int = 1000
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Feedback labels oldest first, after ``cursor``."""
+        return list(self._stream(self.keys.feedback(), False, cursor, limit))
+
+    # -- ops --
+
+    def _count(self, pipe: Any, name: str, labels: dict[str, str], by: int = 1) -> None:
+        pipe.hincrby(self.keys.counters(), _series(name, labels), by)
+
+    def _count_minute(self, pipe: Any, now: float, fields: dict[str, int]) -> None:
+        key = self.keys.minute(int(now // 60))
+        for name, by in fields.items():
+            pipe.hincrby(key, name, by)
+        pipe.expire(key, _MINUTE_TTL)
+
+    def _observe(self, pipe: Any, name: str, seconds: float) -> int:
+        index = bisect.bisect_left(LATENCY_BUCKETS, seconds)
+        pipe.hincrby(self.keys.histograms(), f"{name}|{index}", 1)
+        pipe.hincrbyfloat(self.keys.histograms(), f"{name}|sum", seconds)
+        return index
+
+    def note_intake(self, site_id: str, outcome: str, now: float | None = None) -> None:
+        """Count one intake answer: ``accepted``, ``duplicate``, ``invalid`` or ``rate_limited``."""
+        pipe = self.r.pipeline(transaction=True)
+        self._count(pipe, "comments_total", {"site": site_id, "outcome": outcome})
+        self._count_minute(pipe, time.time() if now is None else now, {outcome: 1})
+        pipe.execute()
+
+    def note_scored(
+        self,
+        batch_seconds: float,
+        verdicts: Sequence[tuple[str, str, float]],
+        now: float | None = None,
+    ) -> None:
+        """Count a scored batch: its duration and each ``(site, decision, accept-to-verdict)``."""
+        now = time.time() if now is None else now
+        pipe = self.r.pipeline(transaction=True)
+        self._observe(pipe, "scoring_duration_seconds", batch_seconds)
+        minute: dict[str, int] = {"verdicts": len(verdicts)}
+        for site_id, decision, latency in verdicts:
+            self._count(pipe, "verdicts_total", {"site": site_id, "decision": decision})
+            index = self._observe(pipe, "verdict_latency_seconds", latency)
+            minute[f"lat{index}"] = minute.get(f"lat{index}", 0) + 1
+        self._count_minute(pipe, now, minute)
+        pipe.execute()
+
+    def _count_callback(self, pipe: Any, site_id: str, outcome: str, now: float) -> None:
+        self._count(pipe, "callback_attempts_total", {"site": site_id, "outcome": outcome})
+        fields = {"callbacks": 1}
+        if outcome != "delivered":
+            fields["callback_failures"] = 1
+        if outcome == "dead":
+            self._count(pipe, "dead_letters_total", {"site": site_id})
+            fields["dead_letters"] = 1
+        self._count_minute(pipe, now, fields)
+
+    def counter_values(self) -> list[tuple[str, dict[str, str], int]]:
+        """Every counter as ``(name, labels, value)``; the sum of all api and worker processes."""
+        rows = self.r.hgetall(self.keys.counters())
+        return [(*_parse_series(_s(k)), int(v)) for k, v in rows.items()]
+
+    def histogram_values(self) -> dict[str, Histogram]:
+        """Each histogram's per-bucket counts (not cumulative; last one is +Inf) and sum."""
+        found: dict[str, Histogram] = {}
+        for raw_field, raw_value in self.r.hgetall(self.keys.histograms()).items():
+            name, _, part = _s(raw_field).rpartition("|")
+            hist = found.setdefault(name, Histogram([0] * (len(LATENCY_BUCKETS) + 1), 0.0))
+            if part == "sum":
+                hist.sum = float(raw_value)
+            else:
+                hist.buckets[int(part)] += int(raw_value)
+        return found
+
+    def minute_series(self, minutes: int = 60, now: float | None = None) -> list[MinuteStats]:
+        """Per-minute counts of the last ``minutes`` minutes, oldest first (gaps are zeros)."""
+        last = int((time.time() if now is None else now) // 60)
+        wanted = list(range(last - minutes + 1, last + 1))
+        pipe = self.r.pipeline(transaction=False)
+        for minute in wanted:
+            pipe.hgetall(self.keys.minute(minute))
+        return [
+            MinuteStats(minute * 60, {_s(k): int(float(v)) for k, v in raw.items()})
+            for minute, raw in zip(wanted, pipe.execute(), strict=True)
+        ]
+
+    def sample_queue_depth(self, depth: int, now: float | None = None) -> None:
+        """Remember the deepest scoring queue seen this minute, for the last-hour chart."""
+        minute = int((time.time() if now is None else now) // 60)
+        self._gauge_max(keys=[self.keys.minute(minute)], args=["depth", depth, _MINUTE_TTL])
+
+    def heartbeat(self, beat: WorkerBeat, ttl_seconds: float) -> None:
+        """A worker process says it is alive (and which models it has) for ``ttl_seconds``."""
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(self.keys.worker(beat.id), self._encoder.encode(beat), px=int(ttl_seconds * 1000))
+        pipe.zadd(self.keys.workers(), {beat.id: beat.at})
+        pipe.zremrangebyscore(self.keys.workers(), "-inf", beat.at - 86400)
+        pipe.execute()
+
+    def drop_heartbeat(self, worker_id: str) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(self.keys.worker(worker_id))
+        pipe.zrem(self.keys.workers(), worker_id)
+        pipe.execute()
+
+    def live_workers(self) -> list[WorkerBeat]:
+        """Worker processes whose heartbeat has not expired."""
+        ids = [_s(i) for i in self.r.zrevrange(self.keys.workers(), 0, 999)]
+        if not ids:
+            return []
+        raw = self.r.mget([self.keys.worker(i) for i in ids])
+        return [msgspec.json.decode(r, type=WorkerBeat) for r in raw if r is not None]
+
+    def queue_gauges(self, celery_queues: Sequence[str], now: float | None = None) -> QueueGauges:
+        """Depth and oldest item of every queue, the pending index and the dead letters."""
+        now = time.time() if now is None else now
+        pipe = self.r.pipeline(transaction=False)
+        pipe.llen(self.keys.score_queue())
+        pipe.zcard(self.keys.pending())
+        pipe.zrange(self.keys.pending(), 0, 0, withscores=True)
+        pipe.zcard(self.keys.dead_letters())
+        pipe.zrange(self.keys.dead_letters(), 0, 0, withscores=True)
+        for name in celery_queues:
+            pipe.llen(self.keys.celery_queue(name))
+            pipe.lindex(self.keys.celery_queue(name), -1)  # kombu LPUSHes, so -1 is oldest
+        score_depth, pending, oldest, dead, oldest_dead, *rest = pipe.execute()
+        depths, ages = {"score": int(score_depth)}, {"score": _age(oldest, now)}
+        for index, name in enumerate(celery_queues):
+            depths[name] = int(rest[2 * index])
+            ages[name] = _message_age(rest[2 * index + 1], now)
+        return QueueGauges(
+            depth=depths,
+            oldest_age=ages,
+            pending=int(pending),
+            pending_oldest_age=_age(oldest, now),
+            dead_letters=int(dead),
+            dead_letter_oldest_age=_age(oldest_dead, now),
+        )
+
+    def review_gauges(self, now: float | None = None) -> list[tuple[str, int, float]]:
+        """``(site, held items, age of the oldest)`` for every site."""
+        now = time.time() if now is None else now
+        ids = sorted(_s(i) for i in self.r.smembers(self.keys.sites()))
+        pipe = self.r.pipeline(transaction=False)
+        for site_id in ids:
+            pipe.zcard(self.keys.review(site_id))
+            pipe.zrange(self.keys.review(site_id), 0, 0, withscores=True)
+        replies = pipe.execute()
+        return [
+            (site_id, int(replies[2 * i]), _age(replies[2 * i + 1], now))
+            for i, site_id in enumerate(ids)
+        ]
+
+    def redrive_dead_letter(self, site_id: str, delivery_id: str) -> bool:
+        """Make a dead delivery pending again with a fresh retry budget; False if not dead."""
+        return bool(
+            self._redrive(
+                keys=[
+                    self.keys.dead_letters(),
+                    self.keys.delivery(site_id, delivery_id),
+                    self.keys.delivery_attempts(site_id, delivery_id),
+                ],
+                args=[_member(site_id, delivery_id), self.retention_seconds],
+            )
+        )
+
+    def purge_dead_letter(self, site_id: str, delivery_id: str) -> bool:
+        """Forget a dead delivery and its attempts; False if it was not a dead letter."""
+        if not self.take_dead_letter(site_id, delivery_id):
+            return False
+        record_id = self.r.hget(self.keys.delivery(site_id, delivery_id), "record_id")
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(self.keys.delivery(site_id, delivery_id))
+        pipe.delete(self.keys.delivery_attempts(site_id, delivery_id))
+        if record_id is not None:
+            pipe.lrem(self.keys.record_deliveries(site_id, _s(record_id)), 0, delivery_id)
+        pipe.execute()
+        return True
+
+    def dead_letter_ids(self, limit: int = 10_000) -> list[tuple[str, str]]:
+        members = self.r.zrange(self.keys.dead_letters(), 0, limit - 1)
+        return [split_member(_s(m)) for m in members]
+
+    def note_redrive(self, kind: str, count: int) -> None:
+        if count:
+            self.r.hincrby(self.keys.counters(), _series("redrives_total", {"kind": kind}), count)
+
+    def trim_expired(self, cutoff: float) -> dict[str, int]:
+        """Remove what key TTLs do not: feed entries, dead letters and index entries older than
+        ``cutoff``. Safe to run any number of times."""
+        trimmed = {"feed_entries": 0, "dead_letters": 0, "pending_index": 0}
+        min_id = f"{int(cutoff * 1000)}-0"
+        for site_id in sorted(_s(i) for i in self.r.smembers(self.keys.sites())):
+            for stream in self._site_streams(site_id):
+                trimmed["feed_entries"] += int(self.r.xtrim(stream, minid=min_id))
+        for member, _ in self.r.zrangebyscore(
+            self.keys.dead_letters(), "-inf", cutoff, withscores=True
+        ):
+            if self.purge_dead_letter(*split_member(_s(member))):
+                trimmed["dead_letters"] += 1
+        # a record that expired while pending leaves its index entry behind
+        old = [m for m, _ in self.stuck_pending(cutoff, limit=10_000)]
+        pipe = self.r.pipeline(transaction=False)
+        for member in old:
+            pipe.exists(self.keys.record(*split_member(member)))
+        gone = [m for m, exists in zip(old, pipe.execute(), strict=True) if not exists]
+        if gone:
+            trimmed["pending_index"] = int(self.r.zrem(self.keys.pending(), *gone))
+        return trimmed
+
+    def _site_streams(self, site_id: str) -> list[str]:
+        return [self.keys.feed(site_id)]
+
+    def delete_site_data(self, site_id: str, include_site: bool = False) -> dict[str, int]:
+        """Delete everything stored about a site's comments (GDPR erasure); with
+        ``include_site`` also the site itself and its API key. Idempotent."""
+        site = self.get_site(site_id)
+        keep = set() if include_site else {self.keys.site(site_id)}
+        removed = {"keys": 0, "index_entries": 0}
+        batch: list[str] = []
+        for raw in self.r.scan_iter(match=self.keys.site_keys_pattern(site_id), count=1000):
+            key = _s(raw)
+            if key not in keep:
+                batch.append(key)
+            if len(batch) >= 500:
+                removed["keys"] += int(self.r.unlink(*batch))
+                batch = []
+        if batch:
+            removed["keys"] += int(self.r.unlink(*batch))
+        match = f"{site_id}|*"
+        for zset in (self.keys.pending(), self.keys.claims(), self.keys.dead_letters()):
+            members = [m for m, _ in self.r.zscan_iter(zset, match=match, count=1000)]
+            for start in range(0, len(members), 500):
+                chunk = members[start : start + 500]
+                pipe = self.r.pipeline(transaction=False)
+                pipe.zrem(zset, *chunk)
+                if zset == self.keys.pending():
+                    for member in chunk:
+                        pipe.lrem(self.keys.score_queue(), 0, member)
+                removed["index_entries"] += int(pipe.execute()[0])
+        series = [f for f, _ in self.r.hscan_iter(self.keys.counters(), match=f'*"{site_id}"*')]
+        if series:
+            self.r.hdel(self.keys.counters(), *series)
+        if include_site:
+            pipe = self.r.pipeline(transaction=True)
+            if site is not None:
+                pipe.delete(self.keys.api_key(site.api_key_hash))
+            pipe.srem(self.keys.sites(), site_id)
+            pipe.execute()
+        return removed
+
     # -- maintenance -----------------------------------------------------------------------
 
     def scan_keys(self, pattern_suffix: str) -> Iterator[str]:
@@ -673,3 +1117,75 @@ def _decode_record(record_id: str, raw: dict[bytes, bytes]) -> CommentRecord | N
         verdict=None if verdict_raw is None else msgspec.json.decode(verdict_raw, type=Verdict),
         request_id=_s(raw.get(b"request_id", b"")),
     )
+
+
+# -- ops --
+
+LATENCY_BUCKETS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+)  # fmt: skip
+"""Upper bounds (seconds) of the latency histograms; one more bucket holds the rest."""
+_MINUTE_TTL = 3 * 3600
+_SERIES_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+class WorkerBeat(msgspec.Struct):
+    """What a live worker process says about itself in its heartbeat."""
+
+    id: str
+    at: float
+    pid: int
+    host: str
+    models_loaded: bool
+    model_version: str = ""
+
+
+@dataclass
+class Histogram:
+    buckets: list[int]
+    sum: float
+
+
+@dataclass(frozen=True)
+class MinuteStats:
+    at: float
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class QueueGauges:
+    depth: dict[str, int]
+    oldest_age: dict[str, float]
+    pending: int
+    pending_oldest_age: float
+    dead_letters: int
+    dead_letter_oldest_age: float
+
+
+def _series(name: str, labels: dict[str, str]) -> str:
+    """A counter's hash field: ``name{a="x",b="y"}`` with labels sorted and quotes dropped."""
+    inner = ",".join(f'{k}="{str(v).replace(chr(34), "")}"' for k, v in sorted(labels.items()))
+    return f"{name}{{{inner}}}"
+
+
+def _parse_series(field: str) -> tuple[str, dict[str, str]]:
+    name, _, rest = field.partition("{")
+    return name, dict(_SERIES_RE.findall(rest))
+
+
+def _age(first_with_score: list[tuple[bytes, float]], now: float) -> float:
+    """Seconds since the score (a time) of a ZRANGE 0 0 WITHSCORES reply; 0 when empty."""
+    if not first_with_score:
+        return 0.0
+    return max(0.0, now - float(first_with_score[0][1]))
+
+
+def _message_age(raw: bytes | None, now: float) -> float:
+    """Age of a waiting Celery message from the ``sent_at`` header our task client adds."""
+    if raw is None:
+        return 0.0
+    try:
+        sent_at = float(json.loads(raw)["headers"]["sent_at"])
+    except (ValueError, KeyError, TypeError):
+        return 0.0
+    return max(0.0, now - sent_at)

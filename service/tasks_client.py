@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from celery import Celery
 
-__all__ = ["DELIVERY_QUEUE", "SCORING_QUEUE", "TASK_DELIVER", "TASK_SCORE_PENDING", "TaskClient"]
+__all__ = [
+    "CELERY_QUEUES",
+    "DELIVERY_QUEUE",
+    "MAINTENANCE_QUEUE",
+    "SCORING_QUEUE",
+    "TASK_DELIVER",
+    "TASK_SCORE_PENDING",
+    "TaskClient",
+]
 
 SCORING_QUEUE = "scoring"
 DELIVERY_QUEUE = "delivery"
+MAINTENANCE_QUEUE = "maintenance"
+CELERY_QUEUES = (SCORING_QUEUE, DELIVERY_QUEUE, MAINTENANCE_QUEUE)
 TASK_SCORE_PENDING = "commentguard.score_pending"
 TASK_DELIVER = "commentguard.deliver_verdict"
+
+
+def _headers() -> dict[str, Any]:
+    # the send time lets /metrics tell how long the oldest message of a queue has waited
+    return {"sent_at": time.time()}
 
 
 class TaskClient:
@@ -23,9 +39,13 @@ class TaskClient:
         self.app.conf.broker_transport_options = {"visibility_timeout": 7200}
 
     def score_pending(self) -> None:
-        self.app.send_task(TASK_SCORE_PENDING, queue=SCORING_QUEUE)
+        self.app.send_task(TASK_SCORE_PENDING, queue=SCORING_QUEUE, headers=_headers())
 
     def deliver(self, site_id: str, delivery_id: str, **options: Any) -> None:
         self.app.send_task(
-            TASK_DELIVER, args=(site_id, delivery_id), queue=DELIVERY_QUEUE, **options
+            TASK_DELIVER,
+            args=(site_id, delivery_id),
+            queue=DELIVERY_QUEUE,
+            headers=_headers(),
+            **options,
         )

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
 
+from service.logs import configure_logging
 from service.settings import Settings, get_settings
-from service.tasks_client import DELIVERY_QUEUE, SCORING_QUEUE
+from service.tasks_client import DELIVERY_QUEUE, MAINTENANCE_QUEUE, SCORING_QUEUE
 
 __all__ = ["MAINTENANCE_QUEUE", "app", "make_celery"]
-
-MAINTENANCE_QUEUE = "maintenance"
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -30,12 +29,17 @@ def make_celery(settings: Settings) -> Celery:
             "commentguard.score_pending": {"queue": SCORING_QUEUE},
             "commentguard.deliver_verdict": {"queue": DELIVERY_QUEUE},
             "commentguard.sweep": {"queue": MAINTENANCE_QUEUE},
+            "commentguard.retention": {"queue": MAINTENANCE_QUEUE},
         },
         worker_send_task_events=True,
         task_send_sent_event=True,
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep": {"task": "commentguard.sweep", "schedule": settings.sweep_interval_seconds},
+            "retention": {
+                "task": "commentguard.retention",
+                "schedule": settings.retention_sweep_seconds,
+            },
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         timezone="UTC",
@@ -44,6 +48,12 @@ def make_celery(settings: Settings) -> Celery:
 
 
 app = make_celery(get_settings())
+
+
+@setup_logging.connect
+def _json_logs(loglevel: Any = None, **_: Any) -> None:
+    # connecting this signal stops Celery from installing its own text handlers
+    configure_logging(loglevel or get_settings().log_level)
 
 
 @worker_process_init.connect

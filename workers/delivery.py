@@ -66,6 +66,7 @@ def attempt_delivery(
                 "X-Commentguard-Signature": sign(site.webhook_secret, timestamp, delivery.body),
                 "X-Commentguard-Event": delivery.event,
                 "X-Commentguard-Delivery": delivery.id,
+                "X-Request-Id": delivery.request_id or delivery.id,
             },
         )
         status_code = response.status_code
@@ -83,7 +84,7 @@ def attempt_delivery(
         # so it goes straight to the dead letters for an operator to look at
         status = "dead"
         error = (error or f"HTTP {status_code}") + " (final)"
-    elif attempt_no >= settings.callback_max_attempts:
+    elif attempt_no - delivery.retry_base >= settings.callback_max_attempts:
         status = "dead"
         error = error or f"HTTP {status_code}"
     else:
@@ -104,13 +105,20 @@ def attempt_delivery(
     )
     log.info(
         "callback attempt",
-        extra={"delivery": delivery_id, "site": site_id, "status": status, "code": status_code},
+        extra={
+            "request_id": delivery.request_id,
+            "delivery": delivery_id,
+            "site": site_id,
+            "status": status,
+            "code": status_code,
+            "attempt": attempt_no,
+        },
     )
     if status == "retry":
         return Outcome(
             "retry",
             backoff_seconds(
-                attempt_no,
+                attempt_no - delivery.retry_base,
                 settings.callback_backoff_base_seconds,
                 settings.callback_backoff_cap_seconds,
             ),

@@ -1,4 +1,5 @@
-"""Periodic sweeps: put back what a dead worker held, re-drive stuck records, kick scoring."""
+"""Periodic sweeps: put back what a dead worker held, re-drive stuck records, kick scoring,
+and remove what outlived the retention period."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from service.settings import Settings
 from service.store import Store
 from service.tasks_client import TaskClient
 
-__all__ = ["SweepReport", "sweep"]
+__all__ = ["SweepReport", "retention", "sweep"]
 
 log = logging.getLogger("commentguard.sweep")
 
@@ -39,3 +40,15 @@ def sweep(
     if claims or pending:
         log.warning("sweep re-queued work", extra={"claims": claims, "pending": pending})
     return SweepReport(claims, pending, kicked)
+
+
+def retention(store: Store, settings: Settings, now: float | None = None) -> dict[str, int]:
+    """Remove feed entries, dead letters and index entries older than ``retention_days``.
+
+    Records and deliveries expire by TTL on their own; this trims what has no TTL. Idempotent.
+    """
+    now = time.time() if now is None else now
+    removed = store.trim_expired(now - settings.retention_days * 86400)
+    if any(removed.values()):
+        log.info("retention removed old data", extra=removed)
+    return removed

@@ -13,6 +13,7 @@ import httpx
 from service.settings import Settings, get_settings
 from service.store import Store
 from service.tasks_client import TaskClient
+from workers.heartbeat import Heartbeat
 
 if TYPE_CHECKING:
     from models.registry import Scorer
@@ -57,6 +58,11 @@ class ModelProvider:
     def loaded(self) -> bool:
         return self._scorer is not None
 
+    @property
+    def version(self) -> str:
+        """Version of the models in use; empty until they are loaded."""
+        return "" if self._scorer is None else str(self._scorer.version)
+
 
 @dataclass
 class Runtime:
@@ -65,6 +71,7 @@ class Runtime:
     _http: httpx.Client | None = None
     _tasks: TaskClient | None = None
     models: ModelProvider | None = None
+    heartbeat: Heartbeat | None = None
 
     def start(self) -> None:
         self.models = ModelProvider(self.settings)
@@ -72,6 +79,13 @@ class Runtime:
             self.models.load()
         except Exception:  # scoring reports the failure per comment and holds them
             log.exception("models failed to load at start")
+        models = self.models
+        self.heartbeat = Heartbeat(
+            lambda: self.store,
+            self.settings.heartbeat_seconds,
+            lambda: models.version,
+            lambda: models.loaded,
+        ).start()
 
     @property
     def store(self) -> Store:
@@ -103,6 +117,9 @@ class Runtime:
         return self.models
 
     def close(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+            self.heartbeat = None
         if self._http is not None:
             self._http.close()
             self._http = None

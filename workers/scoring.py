@@ -26,7 +26,12 @@ def queue_callback(
     if not site.callback_url:
         return None
     delivery_id = store.create_delivery(
-        site.id, record.id, event.verdict.version, event.event, _encoder.encode(event)
+        site.id,
+        record.id,
+        event.verdict.version,
+        event.event,
+        _encoder.encode(event),
+        request_id=record.request_id,
     )
     tasks.deliver(site.id, delivery_id)
     return delivery_id
@@ -48,7 +53,17 @@ def _store_verdict(store: Store, tasks: TaskClient, scored: Scored) -> bool:
         verdict=scored.verdict,
         cursor=cursor,
     )
-    queue_callback(store, tasks, scored.record, scored.site, event)
+    delivery_id = queue_callback(store, tasks, scored.record, scored.site, event)
+    log.info(
+        "verdict stored",
+        extra={
+            "request_id": scored.record.request_id,
+            "site": scored.site.id,
+            "record": scored.record.id,
+            "decision": scored.verdict.decision,
+            "delivery": delivery_id or "",
+        },
+    )
     return True
 
 
@@ -78,9 +93,16 @@ def score_items(
         todo.append((record, site))
     stored = 0
     if todo:
-        for scored in pipeline.score(todo):
+        started = time.monotonic()
+        results = pipeline.score(todo)
+        batch_seconds = time.monotonic() - started
+        counted = []
+        for scored in results:
             if _store_verdict(store, tasks, scored):
                 stored += 1
+                latency = scored.verdict.decided_at - scored.record.received_at
+                counted.append((scored.site.id, scored.verdict.decision, max(0.0, latency)))
+        store.note_scored(batch_seconds, counted)
     store.release_claims(done)
     return stored
 

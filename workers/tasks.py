@@ -7,12 +7,13 @@ from typing import Any
 from service.tasks_client import TASK_DELIVER, TASK_SCORE_PENDING
 from workers.celery_app import app
 from workers.delivery import attempt_delivery
+from workers.maintenance import retention as run_retention
 from workers.maintenance import sweep as run_sweep
 from workers.pipeline import Pipeline
 from workers.runtime import runtime
 from workers.scoring import drain
 
-__all__ = ["deliver_verdict", "score_pending", "sweep"]
+__all__ = ["deliver_verdict", "retention", "score_pending", "sweep"]
 
 _pipeline: Pipeline | None = None
 
@@ -45,3 +46,9 @@ def sweep() -> dict[str, Any]:
     rt = runtime()
     report = run_sweep(rt.store, rt.tasks, rt.settings)
     return {"claims": report.claims_requeued, "pending": report.pending_requeued}
+
+
+@app.task(name="commentguard.retention")
+def retention() -> dict[str, int]:
+    rt = runtime()
+    return run_retention(rt.store, rt.settings)

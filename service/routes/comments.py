@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from typing import Annotated, Any
@@ -14,11 +15,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 
 from service.context import Services, error_response
+from service.logs import current_request_id
 from service.schemas import CommentIn, CommentRecord, ErrorDetail, SitePublic, VerdictEvent
 from service.store import IntakeResult
 from service.validation import BodyError, decode_body
 
 __all__ = ["CommentOut", "CommentsController", "FeedOut"]
+
+log = logging.getLogger("commentguard.intake")
 
 
 class CommentOut(msgspec.Struct, omit_defaults=True):
@@ -103,8 +107,14 @@ def _intake(
     store = services.store
     verdict = store.check_rate_limits(site.id, _rate_buckets(services, site, comment))
     if not verdict.allowed:
+        store.note_intake(site.id, "rate_limited")
         raise RateLimitedError(verdict.retry_after_seconds, verdict.limited_by)
     result = store.accept_comment(site.id, comment, request_id)
+    store.note_intake(site.id, "accepted" if result.created else "duplicate")
+    log.info(
+        "comment accepted" if result.created else "comment repeated",
+        extra={"site": site.id, "record": result.record_id},
+    )
     if result.created and store.kick_scoring():
         try:
             services.tasks.score_pending()
@@ -126,9 +136,13 @@ class CommentsController(Controller):
         wait: Annotated[float, Parameter(ge=0, le=600, required=False)] = 0.0,
     ) -> Response[Any]:
         """Accept a comment for scoring: 202 at once, or 200 with the verdict on ``?wait``."""
-        comment = decode_body(await request.body(), CommentIn)
-        _validate_limits(services, comment)
-        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        try:
+            comment = decode_body(await request.body(), CommentIn)
+            _validate_limits(services, comment)
+        except BodyError:
+            await anyio.to_thread.run_sync(services.store.note_intake, site.id, "invalid")
+            raise
+        request_id = current_request_id() or uuid.uuid4().hex
         try:
             result = await anyio.to_thread.run_sync(_intake, services, site, comment, request_id)
         except RateLimitedError as limited:
