@@ -21,6 +21,7 @@ from service.accounts import LoginRequiredError, SessionSigner
 from service.auth import require_site
 from service.context import Services, error_response
 from service.logs import RequestIdMiddleware, configure_logging
+from service.moderation import ModerationError
 from service.routes.admin import AdminModeratorsController, AdminSitesController
 from service.routes.auth_pages import login_page, login_submit, logout
 from service.routes.comments import CommentsController
@@ -50,6 +51,10 @@ SECURITY_HEADERS = [
     ResponseHeader(name="Referrer-Policy", value="same-origin"),
     ResponseHeader(name="X-Frame-Options", value="DENY"),
 ]
+
+
+def _on_moderation_error(_: Request[Any, Any, State], exc: ModerationError) -> Response[ErrorBody]:
+    return error_response(exc.status, exc.message)
 
 
 def _on_login_required(_: Request[Any, Any, State], exc: LoginRequiredError) -> Response[Any]:
@@ -147,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         response_headers=SECURITY_HEADERS,
         exception_handlers={
             LoginRequiredError: _on_login_required,
+            ModerationError: _on_moderation_error,
             BodyError: _on_body_error,
             HTTPException: _on_http_error,
             Exception: _on_unexpected,

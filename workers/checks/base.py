@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import html
-import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from service.authors import author_key
 from service.schemas import CommentRecord, Finding, SitePublic
+from service.text import plain_text
 
 __all__ = ["Check", "CheckContext", "plain_text"]
-
-_TAG = re.compile(r"<[^>]*>")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((\S+?)\)")
-
-
-def plain_text(content: str, content_format: str) -> str:
-    """The text a reader sees: tags dropped and entities decoded for HTML, links kept as text."""
-    if content_format == "html":
-        return html.unescape(_TAG.sub(" ", content))
-    if content_format == "markdown":
-        return _MD_LINK.sub(r"\1 \2", content)
-    return content
 
 
 @dataclass
@@ -37,8 +24,7 @@ class CheckContext:
     def __post_init__(self) -> None:
         comment = self.record.comment
         self.text = plain_text(comment.content, comment.content_format)
-        identity = comment.author.email.strip().lower() or comment.author.ip or ""
-        self.author_key = hashlib.sha256(identity.encode()).hexdigest()[:24] if identity else ""
+        self.author_key = author_key(comment.author)
 
 
 class Check(Protocol):
