@@ -28,6 +28,14 @@ from service.routes.comments import CommentsController
 from service.routes.health import health, ready
 from service.routes.moderation import ModerationController
 from service.routes.ops import OpsAdminController, metrics
+from service.routes.ops_pages import (
+    ops_chart,
+    ops_dead_letter_action,
+    ops_dead_letters_all,
+    ops_live,
+    ops_page,
+    ops_stuck_redrive,
+)
 from service.schemas import ErrorBody, ErrorDetail, SitePublic
 from service.settings import Settings, get_settings, read_or_create_secret
 from service.store import Store
@@ -132,6 +140,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ready,
             metrics,
             OpsAdminController,
+            ops_page,
+            ops_live,
+            ops_chart,
+            ops_dead_letter_action,
+            ops_dead_letters_all,
+            ops_stuck_redrive,
             login_page,
             login_submit,
             logout,
