@@ -21,6 +21,7 @@ __all__ = [
     "Readiness",
     "StuckOut",
     "dead_letters",
+    "latency_percentiles",
     "purge_all_dead",
     "purge_dead",
     "readiness",
@@ -173,6 +174,17 @@ def series(store: Store, minutes: int = 60, now: float | None = None) -> list[Mi
             )
         )
     return points
+
+
+def latency_percentiles(
+    store: Store, minutes: int = 60, now: float | None = None
+) -> tuple[float | None, float | None]:
+    """Accept-to-verdict p50 and p99 over the last ``minutes`` (bucket upper bounds)."""
+    counts = [0] * (len(LATENCY_BUCKETS) + 1)
+    for minute in store.minute_series(minutes, now):
+        for index in range(len(counts)):
+            counts[index] += minute.counts.get(f"lat{index}", 0)
+    return _percentile(counts, 0.5), _percentile(counts, 0.99)
 
 
 def readiness(store: Store) -> Readiness:

@@ -7,13 +7,14 @@ import time
 from typing import TextIO
 
 import msgspec
+import redis
 
 from service import ops
 from service.store import Store
 
 __all__ = ["render_status", "run_status"]
 
-_SPARK = " ▁▂▃▄▅▆▇█"
+_SPARK = "·▁▂▃▄▅▆▇█"
 
 
 def _age(seconds: float) -> str:
@@ -30,7 +31,7 @@ def _spark(values: list[int]) -> str:
     top = max(values, default=0)
     if not top:
         return "·" * len(values)
-    return "".join(_SPARK[min(8, round(v / top * 8))] for v in values)
+    return "".join(_SPARK[0] if v <= 0 else _SPARK[max(1, round(v / top * 8))] for v in values)
 
 
 def _seconds(value: float | None) -> str:
@@ -40,7 +41,10 @@ def _seconds(value: float | None) -> str:
 
 
 def render_status(
-    snap: ops.OpsSnapshot, points: list[ops.MinutePoint], ready: ops.Readiness
+    snap: ops.OpsSnapshot,
+    points: list[ops.MinutePoint],
+    ready: ops.Readiness,
+    latency: tuple[float | None, float | None] = (None, None),
 ) -> str:
     """One screen of text: health, queues, workers, held items, totals, the last hour."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(snap.at))
@@ -73,7 +77,6 @@ def render_status(
         f"dead letters {t.dead_letters}"
     )
     if points:
-        last = points[-1]
         lines.append("")
         lines.append("last hour (one column per minute)")
         lines.append(f"  accepted   {_spark([p.accepted for p in points])}")
@@ -81,8 +84,8 @@ def render_status(
         lines.append(f"  depth      {_spark([p.depth for p in points])}")
         lines.append(f"  failures   {_spark([p.callback_failures for p in points])}")
         lines.append(
-            f"  latency this minute: p50 {_seconds(last.latency_p50)}, "
-            f"p99 {_seconds(last.latency_p99)}"
+            f"  accept to verdict: p50 {_seconds(latency[0])}, p99 {_seconds(latency[1])} "
+            "(bucket upper bounds)"
         )
     return "\n".join(lines)
 
@@ -90,22 +93,37 @@ def render_status(
 def run_status(
     store: Store, watch: float = 0.0, as_json: bool = False, out: TextIO = sys.stdout
 ) -> int:
-    """Print the status once, or every ``watch`` seconds until Ctrl-C. 1 when not ready."""
-    while True:
+    """Print the status once, or every ``watch`` seconds until Ctrl-C.
+
+    Exit code: 0 ready, 1 not ready, 2 Redis unreachable.
+    """
+    try:
+        while True:
+            code = _print_once(store, bool(watch), as_json, out)
+            if not watch:
+                return code
+            time.sleep(watch)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _print_once(store: Store, clear: bool, as_json: bool, out: TextIO) -> int:
+    try:
         snap = ops.snapshot(store)
         ready = ops.readiness(store)
-        if as_json:
-            body = {"ready": ready, "status": snap, "last_hour": ops.series(store, 60)}
-            out.write(msgspec.json.encode(body).decode() + "\n")
-        else:
-            text = render_status(snap, ops.series(store, 60), ready)
-            if watch:
-                out.write("\x1b[H\x1b[2J")  # home + clear, so each refresh redraws one screen
-            out.write(text + "\n")
-        out.flush()
-        if not watch:
-            return 0 if ready.ok else 1
-        try:
-            time.sleep(watch)
-        except KeyboardInterrupt:
-            return 0
+        points = ops.series(store, 60)
+        latency = ops.latency_percentiles(store, 60)
+    except redis.RedisError as exc:
+        print(
+            f"error: Redis is unreachable ({exc}); is `commentguard up` running?", file=sys.stderr
+        )
+        return 2
+    if as_json:
+        body = {"ready": ready, "status": snap, "last_hour": points}
+        out.write(msgspec.json.encode(body).decode() + "\n")
+    else:
+        if clear:
+            out.write("\x1b[H\x1b[2J")  # home + clear, so each refresh redraws one screen
+        out.write(render_status(snap, points, ready, latency) + "\n")
+    out.flush()
+    return 0 if ready.ok else 1

@@ -1036,11 +1036,13 @@ class Store:
     def trim_expired(self, cutoff: float) -> dict[str, int]:
         """Remove what key TTLs do not: feed entries, dead letters and index entries older than
         ``cutoff``. Safe to run any number of times."""
-        trimmed = {"feed_entries": 0, "dead_letters": 0, "pending_index": 0}
+        trimmed = {"feed_entries": 0, "feedback_entries": 0, "dead_letters": 0, "pending_index": 0}
         min_id = f"{int(cutoff * 1000)}-0"
         for site_id in sorted(_s(i) for i in self.r.smembers(self.keys.sites())):
             for stream in self._site_streams(site_id):
                 trimmed["feed_entries"] += int(self.r.xtrim(stream, minid=min_id))
+        # moderator labels hold comment texts and author details: they age out like records
+        trimmed["feedback_entries"] = int(self.r.xtrim(self.keys.feedback(), minid=min_id))
         for member, _ in self.r.zrangebyscore(
             self.keys.dead_letters(), "-inf", cutoff, withscores=True
         ):
@@ -1058,6 +1060,22 @@ class Store:
 
     def _site_streams(self, site_id: str) -> list[str]:
         return [self.keys.feed(site_id)]
+
+    def _drop_site_entries(self, stream: str, site_id: str) -> int:
+        """XDEL a site's entries from a stream shared by all sites (JSON in field ``e``)."""
+        dropped, start = 0, "-"
+        while True:
+            rows = self.r.xrange(stream, min=start, max="+", count=1000)
+            if not rows:
+                return dropped
+            mine = [
+                entry_id
+                for entry_id, fields in rows
+                if msgspec.json.decode(fields.get(b"e", b"{}")).get("site_id") == site_id
+            ]
+            if mine:
+                dropped += int(self.r.xdel(stream, *mine))
+            start = f"({_s(rows[-1][0])}"
 
     def delete_site_data(self, site_id: str, include_site: bool = False) -> dict[str, int]:
         """Delete everything stored about a site's comments (GDPR erasure); with
@@ -1086,6 +1104,8 @@ class Store:
                     for member in chunk:
                         pipe.lrem(self.keys.score_queue(), 0, member)
                 removed["index_entries"] += int(pipe.execute()[0])
+        for stream in (self.keys.feedback(), self.keys.audit()):
+            removed["index_entries"] += self._drop_site_entries(stream, site_id)
         series = [f for f, _ in self.r.hscan_iter(self.keys.counters(), match=f'*"{site_id}"*')]
         if series:
             self.r.hdel(self.keys.counters(), *series)

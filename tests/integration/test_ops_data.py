@@ -43,6 +43,10 @@ def test_erasing_a_site_removes_its_comments_and_keeps_other_sites(
         decided(alice, record_id)
     decided(bob, theirs)
     assert list(store.scan_keys(f"{{{alice.id}}}:rec:*"))
+    # and moderator labels of both in the shared feedback stream
+    for site in (alice, bob):
+        label = {"site_id": site.id, "record_id": "r", "text": "personal words"}
+        store.r.xadd(store.keys.feedback(), {"e": json.dumps(label)})
     # when an admin erases the first site's data
     response = admin.delete(f"/v1/admin/sites/{alice.id}/data")
     # then its comments, feed and signals are gone, and only the site itself is left
@@ -56,6 +60,10 @@ def test_erasing_a_site_removes_its_comments_and_keeps_other_sites(
     later = alice.post_comment(comment("after the erasure"))
     assert later.status_code == 202
     decided(alice, later.json()["id"])
+    # and its moderator labels are gone from the feedback stream, the other site's are not
+    labelled = {e["site_id"] for _, e in store.feedback_entries(limit=100_000)}
+    assert alice.id not in labelled
+    assert bob.id in labelled
     # and the other site is untouched
     assert bob.client.get(f"/v1/comments/{theirs}").status_code == 200
     # when the site itself is erased too
@@ -90,15 +98,22 @@ def test_retention_trims_what_has_no_ttl(redis_server: EmbeddedRedis) -> None:
         site.id, delivery, DeliveryAttempt(attempt=1, at=time.time(), duration_ms=1), "dead"
     )
     assert store.dead_letter_count() == 1
+    store.r.xadd(store.keys.feedback(), {"e": json.dumps({"site_id": site.id, "text": "x"})})
     # when retention runs now: nothing is old enough
-    assert retention(store, settings) == {"feed_entries": 0, "dead_letters": 0, "pending_index": 0}
+    assert not any(retention(store, settings).values())
     # when it runs 31 days later
     removed = retention(store, settings, now=time.time() + 31 * 86400)
     # then the feed entry and the dead letter are gone
-    assert removed == {"feed_entries": 1, "dead_letters": 1, "pending_index": 0}
+    assert removed == {
+        "feed_entries": 1,
+        "feedback_entries": 1,
+        "dead_letters": 1,
+        "pending_index": 0,
+    }
     assert store.feed(site.id)[0] == []
     assert store.dead_letter_count() == 0
     assert store.get_delivery(site.id, delivery) is None
+    assert store.feedback_entries() == []
 
 
 def _json_lines(text: str) -> list[dict[str, Any]]:
