@@ -36,6 +36,7 @@ from service.routes.ops_pages import (
     ops_page,
     ops_stuck_redrive,
 )
+from service.routes.pages import home, moderate_page
 from service.schemas import ErrorBody, ErrorDetail, SitePublic
 from service.settings import Settings, get_settings, read_or_create_secret
 from service.store import Store
@@ -149,6 +150,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             login_page,
             login_submit,
             logout,
+            moderate_page,
+            home,
             create_static_files_router(path="/static", directories=[_HERE / "static"]),
         ],
         dependencies={
