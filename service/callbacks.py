@@ -20,7 +20,12 @@ def queue_callback(
     if not site.callback_url:
         return None
     delivery_id = store.create_delivery(
-        site.id, record.id, event.verdict.version, event.event, _encoder.encode(event)
+        site.id,
+        record.id,
+        event.verdict.version,
+        event.event,
+        _encoder.encode(event),
+        request_id=record.request_id,  # the comment's request id follows it to the blog
     )
     tasks.deliver(site.id, delivery_id)
     return delivery_id

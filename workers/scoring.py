@@ -5,36 +5,15 @@ from __future__ import annotations
 import logging
 import time
 
-import msgspec
-
+from service.callbacks import queue_callback
 from service.schemas import CommentRecord, SitePublic, VerdictEvent
 from service.store import ClaimedItem, Store
 from service.tasks_client import TaskClient
 from workers.pipeline import Pipeline, Scored
 
-__all__ = ["drain", "queue_callback", "score_items"]
+__all__ = ["drain", "score_items"]
 
 log = logging.getLogger("commentguard.scoring")
-
-_encoder = msgspec.json.Encoder()
-
-
-def queue_callback(
-    store: Store, tasks: TaskClient, record: CommentRecord, site: SitePublic, event: VerdictEvent
-) -> str | None:
-    """Create a delivery of ``event`` to the site's callback URL and send it; None without one."""
-    if not site.callback_url:
-        return None
-    delivery_id = store.create_delivery(
-        site.id,
-        record.id,
-        event.verdict.version,
-        event.event,
-        _encoder.encode(event),
-        request_id=record.request_id,
-    )
-    tasks.deliver(site.id, delivery_id)
-    return delivery_id
 
 
 def _store_verdict(store: Store, tasks: TaskClient, scored: Scored) -> bool:
