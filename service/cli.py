@@ -186,6 +186,24 @@ def cmd_moderators(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the feedback labels in force as JSON lines (stdout or --out)."""
+    from service.moderation import feedback_labels
+
+    store = _store(settings)
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    count = 0
+    try:
+        for label in feedback_labels(store):
+            out.write(json.dumps(label, ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+    finally:
+        if args.out:
+            out.close()
+    print(f"{count} labels", file=sys.stderr)
+    return 0
+
+
 def _missing(site_id: str) -> Any:
     from service.sites import SiteNotFoundError
 
@@ -332,6 +350,13 @@ def cmd_delegate(module: str, rest: list[str]) -> int:
     return _exec([sys.executable, "-m", module, *rest])
 
 
+def cmd_retrain(rest: list[str]) -> int:
+    """Retraining runs in a child (``python -m workers.retrain``): the api never loads models."""
+    if "--data" not in rest and not any(a.startswith("--data=") for a in rest):
+        rest = ["--data", str(get_settings().retrain_data_dir), *rest]
+    return cmd_delegate("workers.retrain", rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commentguard", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -402,6 +427,17 @@ def build_parser() -> argparse.ArgumentParser:
     mod_token = mod_sub.add_parser("token", help="issue an API token for the moderation API")
     mod_token.add_argument("--email", required=True)
 
+    feedback = sub.add_parser("feedback", help="moderator labels for training")
+    feedback_sub = feedback.add_subparsers(dest="feedback_cmd", required=True)
+    export = feedback_sub.add_parser("export", help="write the labels in force as JSONL")
+    export.add_argument("--out", help="file to write (default: stdout)")
+    retrain = sub.add_parser(
+        "retrain",
+        help="retrain from base data + feedback; promote only if not worse",
+        add_help=False,
+    )
+    retrain.add_argument("rest", nargs=argparse.REMAINDER)
+
     for name, text in (
         ("train", "rebuild the model artifacts from a data folder"),
         ("classify", "score JSON lines with the models"),
@@ -415,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     if raw and raw[0] in {"train", "classify"}:
         return cmd_delegate("models", raw)
+    if raw and raw[0] == "retrain":
+        return cmd_retrain(raw[1:])
     args = build_parser().parse_args(raw)
     try:
         settings = get_settings()
@@ -434,6 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sites(args, settings)
         if args.cmd == "moderators":
             return cmd_moderators(args, settings)
+        if args.cmd == "feedback":
+            return cmd_feedback(args, settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -99,6 +99,8 @@ class Settings:
     """How long a moderator can undo a decision."""
     retrain_interval_hours: float = 0.0
     """How often beat runs ``retrain`` from moderator feedback. 0: never (run it by hand)."""
+    retrain_data_dir: Path = Path("data")
+    """Base training data that ``retrain`` merges moderator feedback into."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised ``COMMENTGUARD_*`` variables, kept so typos can be reported."""
 

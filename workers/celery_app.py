@@ -14,6 +14,18 @@ from service.tasks_client import DELIVERY_QUEUE, MAINTENANCE_QUEUE, SCORING_QUEU
 __all__ = ["MAINTENANCE_QUEUE", "app", "make_celery"]
 
 
+def _retrain_schedule(settings: Settings) -> dict[str, Any]:
+    """Retraining from feedback on a schedule: off unless ``retrain_interval_hours`` is set."""
+    if settings.retrain_interval_hours <= 0:
+        return {}
+    return {
+        "retrain": {
+            "task": "commentguard.retrain",
+            "schedule": settings.retrain_interval_hours * 3600,
+        }
+    }
+
+
 def make_celery(settings: Settings) -> Celery:
     celery = Celery("commentguard", broker=settings.redis_url_or_fail(), include=["workers.tasks"])
     celery.conf.update(
@@ -30,6 +42,7 @@ def make_celery(settings: Settings) -> Celery:
             "commentguard.deliver_verdict": {"queue": DELIVERY_QUEUE},
             "commentguard.sweep": {"queue": MAINTENANCE_QUEUE},
             "commentguard.retention": {"queue": MAINTENANCE_QUEUE},
+            "commentguard.retrain": {"queue": MAINTENANCE_QUEUE},
         },
         worker_send_task_events=True,
         task_send_sent_event=True,
@@ -40,6 +53,7 @@ def make_celery(settings: Settings) -> Celery:
                 "task": "commentguard.retention",
                 "schedule": settings.retention_sweep_seconds,
             },
+            **_retrain_schedule(settings),
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         timezone="UTC",

@@ -13,7 +13,7 @@ from workers.pipeline import Pipeline
 from workers.runtime import runtime
 from workers.scoring import drain
 
-__all__ = ["deliver_verdict", "retention", "score_pending", "sweep"]
+__all__ = ["deliver_verdict", "retention", "retrain_models", "score_pending", "sweep"]
 
 _pipeline: Pipeline | None = None
 
@@ -52,3 +52,12 @@ def sweep() -> dict[str, Any]:
 def retention() -> dict[str, int]:
     rt = runtime()
     return run_retention(rt.store, rt.settings)
+
+
+@app.task(name="commentguard.retrain")
+def retrain_models() -> dict[str, Any]:
+    """Retrain from feedback and promote if not worse (scheduled by beat when enabled)."""
+    from workers.retrain import retrain_from_store
+
+    rt = runtime()
+    return retrain_from_store(rt.settings, rt.settings.retrain_data_dir).as_dict()

@@ -362,3 +362,38 @@ def test_audit_export_and_word_suggestions(make_site: Any, make_moderator: Any) 
     rows = [json.loads(line) for line in export.text.splitlines()]
     assert [r["record_id"] for r in rows] == ids
     assert [r["action"] for r in rows] == ["spam", "spam", "spam", "approve"]
+
+
+def test_cli_creates_moderators_and_exports_feedback(
+    make_site: Any, make_moderator: Any, env: dict[str, str], tmp_path: Any
+) -> None:
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "service.cli", *args],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    # given a decision that made a label
+    site = held_site(make_site)
+    mod = make_moderator([site.id])
+    (record_id,) = post_held(mod.token_client, site, "Cheap pills, click here")
+    mod.token_client.post(
+        f"/v1/moderation/items/{site.id}/{record_id}/decision", json={"action": "spam"}
+    )
+    # when an operator creates a moderator and exports the labels from the command line
+    created = cli("moderators", "create", "--email", "cli-mod@example.org", "--sites", site.id)
+    assert created.returncode == 0, created.stderr
+    assert "password:" in created.stdout
+    token = cli("moderators", "token", "--email", "cli-mod@example.org")
+    assert token.stdout.startswith("cgm_")
+    assert cli("moderators", "create", "--email", "x@example.org").returncode == 2
+    out = tmp_path / "labels.jsonl"
+    assert cli("feedback", "export", "--out", str(out)).returncode == 0
+    # then the label is there as one JSON line
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    mine = [r for r in rows if r["record_id"] == record_id]
+    assert mine[0]["labels"] == {"spam": 1}
+    assert mine[0]["text"] == "Cheap pills, click here"
