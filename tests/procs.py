@@ -108,7 +108,7 @@ def start_worker(
     settings = settings_from_env(env)
     argv = [*worker_argv(settings, concurrency), "-n", f"{name}@%h"]
     proc = Proc("worker", argv, env, log_dir / f"worker-{name}.log").start()
-    wait_until(lambda: "ready." in proc.log(), 60, f"worker {name}", proc)
+    wait_until(lambda: "ready." in proc.log(), 120, f"worker {name}", proc)
     return proc
 
 
