@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--worker-processes", type=int, default=2)
     args = parser.parse_args()
     texts = sample_texts()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="commentguard-bench-") as tmp:
         root = Path(tmp)
         print("starting redis, api and worker ...", flush=True)
         redis_server = EmbeddedRedis(root / "redis").start()
