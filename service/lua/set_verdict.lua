@@ -18,8 +18,10 @@ local version = current + 1
 redis.call('HSET', KEYS[1], 'verdict', ARGV[1], 'status', ARGV[2], 'version', version)
 redis.call('ZREM', KEYS[2], ARGV[4])
 redis.call('ZREM', KEYS[5], ARGV[4])
+-- the review queue and the status indexes are ordered by when the comment arrived, so
+-- "newest" means the newest comment however its scoring was batched
 if ARGV[2] == 'held' then
-  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[5])
+  redis.call('ZADD', KEYS[3], ARGV[11], ARGV[5])
   redis.call('PERSIST', KEYS[1])
 else
   redis.call('ZREM', KEYS[3], ARGV[5])
@@ -30,7 +32,7 @@ end
 local decided = {approved = KEYS[6], spam = KEYS[7], rejected = KEYS[8]}
 for status, key in pairs(decided) do
   if status == ARGV[2] then
-    redis.call('ZADD', key, ARGV[7], ARGV[5])
+    redis.call('ZADD', key, ARGV[11], ARGV[5])
     redis.call('ZREMRANGEBYSCORE', key, '-inf', tonumber(ARGV[7]) - tonumber(ARGV[6]))
   else
     redis.call('ZREM', key, ARGV[5])
