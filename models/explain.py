@@ -29,9 +29,8 @@ def token_contributions(
     pipeline: Pipeline, label: int, normalised: str
 ) -> list[tuple[int, int, float]]:
     """(start, end, logit contribution) for each token of normalised text."""
-    features = pipeline.named_steps["features"]
-    vectorizer: NgramVectorizer = features.named_transformers_["text"]
-    offset = 0  # the text block comes first in the ColumnTransformer output
+    vectorizer: NgramVectorizer = pipeline.named_steps["features"].text
+    offset = 0  # the n-gram block comes first in CommentFeatures' output
     coef = pipeline.steps[-1][1].coef_[label]
     row = vectorizer.transform([normalised])
     value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))

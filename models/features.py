@@ -20,10 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize as l2_normalize
 
 from models.normalize import (
-    PROFANITY_LEXICON,
     extract_emails,
     extract_links,
     extract_markup_links,
@@ -38,11 +36,13 @@ __all__ = [
     "COL_AUTHOR_URL",
     "COL_NORM",
     "COL_RAW",
+    "CommentFeatures",
     "NgramVectorizer",
     "Prepare",
     "SpamStructure",
     "TextShape",
     "as_inputs",
+    "char_counts",
     "tokenize",
 ]
 
@@ -207,36 +207,52 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return hit
 
     def transform(self, X: Sequence[str]) -> sp.csr_matrix:
+        return self.transform_tokens([_TOKEN.findall(str(doc)) for doc in X])
+
+    def transform_tokens(self, token_lists: Sequence[list[str]]) -> sp.csr_matrix:
+        """Features of already tokenised documents (the Scorer tokenises once for both models)."""
         index = self._get_index()
         cache: dict[str, tuple[int, ...]] = self._cache  # type: ignore[assignment]
+        drop = self._drop_set() if self.drop_terms else None
+        bigrams = self.word_bigrams
         indices: list[int] = []
         indptr = [0]
-        for doc in X:
-            toks = self._tokens(str(doc))
+        for toks in token_lists:
+            if drop:
+                toks = [t for t in toks if t not in drop]
             for t in toks:
                 hit = cache.get(t)
                 if hit is None:
                     hit = self.feature_indices(t)
                 indices.extend(hit)
-            if self.word_bigrams:
+            if bigrams and len(toks) > 1:
+                get = index.get
                 for a, b in pairwise(toks):
-                    j = index.get(f"b:{a} {b}")
+                    j = get(f"b:{a} {b}")
                     if j is not None:
                         indices.append(j)
             indptr.append(len(indices))
         return self._finish(indices, indptr)
 
     def _finish(self, indices: list[int], indptr: list[int]) -> sp.csr_matrix:
-        data = np.ones(len(indices), dtype=np.float32)
+        n_rows = len(indptr) - 1
         mat = sp.csr_matrix(
-            (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-            shape=(len(indptr) - 1, self.n_features_out_),
+            (
+                np.ones(len(indices), dtype=np.float32),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int32),
+            ),
+            shape=(n_rows, self.n_features_out_),
         )
         mat.sum_duplicates()
-        mat.data = (np.log(mat.data) + 1.0) * self.idf_[mat.indices]
-        if mat.shape[1] == 0:
+        if mat.nnz == 0:
             return mat
-        return l2_normalize(mat, copy=False)
+        data = (np.log(mat.data) + 1.0) * self.idf_[mat.indices]
+        rows = np.repeat(np.arange(n_rows), np.diff(mat.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_rows))
+        norms[norms == 0.0] = 1.0
+        mat.data = (data / norms[rows]).astype(np.float32)
+        return mat
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         return np.asarray(self.vocabulary_, dtype=object)
@@ -249,6 +265,112 @@ _SPAM_AUTHOR_WORDS = re.compile(
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:usd|dollars|eur|btc)\b")
 _CAPS_RUN = re.compile(r"\b[A-Z]{4,}\b")
+_UPPER_B = bytes(range(65, 91))
+_LOWER_B = bytes(range(97, 123))
+_DIGIT_B = bytes(range(48, 58))
+
+# Lexicon groups for the toxicity shape features (after normalisation, so masked and leetspeak
+# forms count too). Slurs are kept apart from identity terms: naming an identity is not a hit.
+OBSCENE_WORDS: frozenset[str] = frozenset(
+    [
+        "fuck",
+        "fucker",
+        "fucking",
+        "fucked",
+        "fucks",
+        "motherfucker",
+        "shit",
+        "shitty",
+        "bullshit",
+        "shithead",
+        "bitch",
+        "bitches",
+        "bastard",
+        "asshole",
+        "ass",
+        "arse",
+        "dick",
+        "dickhead",
+        "cock",
+        "cunt",
+        "pussy",
+        "prick",
+        "twat",
+        "wanker",
+        "whore",
+        "slut",
+        "hoe",
+        "damn",
+        "crap",
+        "piss",
+        "pissed",
+        "porn",
+    ]
+)
+INSULT_WORDS: frozenset[str] = frozenset(
+    [
+        "idiot",
+        "idiots",
+        "moron",
+        "morons",
+        "stupid",
+        "retard",
+        "retarded",
+        "dumb",
+        "loser",
+        "jerk",
+        "scum",
+        "trash",
+        "suck",
+        "sucks",
+        "pathetic",
+        "disgusting",
+        "disgrace",
+        "ugly",
+        "fool",
+        "fools",
+        "clown",
+        "clowns",
+        "coward",
+        "liar",
+        "liars",
+        "hypocrite",
+        "imbecile",
+        "ignorant",
+    ]
+)
+SLUR_WORDS: frozenset[str] = frozenset(
+    [
+        "nigger",
+        "niggers",
+        "nigga",
+        "niggas",
+        "faggot",
+        "faggots",
+        "fag",
+        "fags",
+        "dyke",
+        "dykes",
+        "tranny",
+        "kike",
+        "spic",
+        "chink",
+        "wetback",
+        "coon",
+    ]
+)
+THREAT_WORDS: frozenset[str] = frozenset(["kill", "die", "rape", "shoot", "hang", "murder", "burn"])
+
+
+def char_counts(raw: str) -> tuple[int, int, int]:
+    """(letters, upper-case letters, digits) of ``raw``; byte-level fast path for ASCII."""
+    if raw.isascii():
+        b = raw.encode("ascii")
+        n = len(b)
+        upper = n - len(b.translate(None, _UPPER_B))
+        lower = n - len(b.translate(None, _LOWER_B))
+        return upper + lower, upper, n - len(b.translate(None, _DIGIT_B))
+    return sum(map(str.isalpha, raw)), sum(map(str.isupper, raw)), sum(map(str.isdigit, raw))
 
 
 class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -282,39 +404,49 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: NDArray[np.object_]) -> NDArray[np.float64]:
-        out = np.zeros((X.shape[0], len(self.feature_names)), dtype=np.float64)
-        for i, row in enumerate(X):
-            out[i] = self.row_features(
-                str(row[COL_RAW]),
-                str(row[COL_NORM]),
-                str(row[COL_AUTHOR_NAME]),
-                str(row[COL_AUTHOR_URL]),
-                str(row[COL_AUTHOR_EMAIL]),
-            )
-        return out
+        return self.rows(X, None)
+
+    def rows(
+        self, X: NDArray[np.object_], tokens: Sequence[list[str]] | None
+    ) -> NDArray[np.float64]:
+        del tokens  # the spam structure works on whitespace words, not model tokens
+        return np.array(
+            [
+                self.row_features(
+                    str(row[COL_RAW]),
+                    str(row[COL_NORM]),
+                    str(row[COL_AUTHOR_NAME]),
+                    str(row[COL_AUTHOR_URL]),
+                    str(row[COL_AUTHOR_EMAIL]),
+                )
+                for row in X
+            ],
+            dtype=np.float64,
+        ).reshape(len(X), len(self.feature_names))
 
     @staticmethod
     def row_features(
         raw: str, norm: str, author_name: str, author_url: str, author_email: str
     ) -> list[float]:
+        n_letters, n_upper, n_digits = char_counts(raw)
         has_link_chars = "." in norm or "/" in norm
         links = extract_links(norm) if has_link_chars else []
-        raw_lower = raw.lower()
         obfuscated = 0.0
-        if links and not any(link.url in raw_lower for link in links):
-            obfuscated = 1.0
+        if links:
+            raw_lower = raw.lower()
+            if not any(link.url in raw_lower for link in links):
+                obfuscated = 1.0
         emails = extract_emails(norm) if "@" in norm else []
-        phones = extract_phones(raw) if sum(c.isdigit() for c in raw) >= 8 else []
+        phones = extract_phones(raw) if n_digits >= 8 else []
         markup = extract_markup_links(raw) if ("<" in raw or "[" in raw) else 0
         name = author_name.lower()
         url = author_url.lower()
         url_links = extract_links(url) if url else []
-        letters = [c for c in raw if c.isalpha()]
-        n_letters = len(letters)
-        caps = sum(c.isupper() for c in letters) / n_letters if n_letters >= 8 else 0.0
+        name_link = bool(name) and ("http" in name or "www." in name or bool(extract_links(name)))
+        author_text = name + " " + url + " " + author_email.lower()
+        caps = n_upper / n_letters if n_letters >= 8 else 0.0
         toks = norm.split()
         repetition = 1.0 - len(set(toks)) / len(toks) if len(toks) >= 4 else 0.0
-        digits = sum(c.isdigit() for c in raw) / max(len(raw), 1)
         return [
             math.log1p(len(links)),
             math.log1p(len({link.domain for link in links})),
@@ -325,19 +457,17 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             math.log1p(len(emails)),
             math.log1p(len(phones)),
             1.0 if _MONEY.search(norm) else 0.0,
-            1.0 if ("http" in name or "www." in name or extract_links(name)) else 0.0,
+            1.0 if name_link else 0.0,
             1.0 if url else 0.0,
             1.0 if any(lk.shortener or lk.suspicious_tld for lk in url_links) else 0.0,
-            1.0
-            if _SPAM_AUTHOR_WORDS.search(name + " " + url + " " + author_email.lower())
-            else 0.0,
+            1.0 if author_text.strip() and _SPAM_AUTHOR_WORDS.search(author_text) else 0.0,
             1.0 if sum(c.isdigit() for c in name) >= 3 else 0.0,
             math.log1p(len(raw)) / 5.0,
             caps,
-            math.log1p(len(_CAPS_RUN.findall(raw))),
+            math.log1p(len(_CAPS_RUN.findall(raw))) if n_upper >= 4 else 0.0,
             math.log1p(raw.count("!")),
             repetition,
-            digits,
+            n_digits / max(len(raw), 1),
         ]
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
@@ -347,22 +477,96 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 class TextShape(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Dense toxicity signals that n-grams miss: shouting, lexicon hits after unmasking."""
 
-    feature_names: tuple[str, ...] = ("caps_ratio", "exclaims", "lexicon_hits", "log_len")
+    feature_names: tuple[str, ...] = (
+        "caps_ratio",
+        "exclaims",
+        "obscene_hits",
+        "insult_hits",
+        "slur_hits",
+        "threat_hits",
+        "second_person_insult",
+        "log_len",
+    )
 
     def fit(self, X: Any, y: Any = None) -> TextShape:
         self.n_features_out_ = len(self.feature_names)
         return self
 
     def transform(self, X: NDArray[np.object_]) -> NDArray[np.float64]:
-        out = np.zeros((X.shape[0], len(self.feature_names)), dtype=np.float64)
-        for i, row in enumerate(X):
+        return self.rows(X, None)
+
+    def rows(
+        self, X: NDArray[np.object_], tokens: Sequence[list[str]] | None
+    ) -> NDArray[np.float64]:
+        if tokens is None:
+            tokens = [tokenize(str(row[COL_NORM])) for row in X]
+        out = np.zeros((len(X), len(self.feature_names)), dtype=np.float64)
+        for i, (row, toks) in enumerate(zip(X, tokens, strict=True)):
             raw = str(row[COL_RAW])
-            norm = str(row[COL_NORM])
-            letters = [c for c in raw if c.isalpha()]
-            caps = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 8 else 0.0
-            hits = sum(t in PROFANITY_LEXICON for t in _TOKEN.findall(norm))
-            out[i] = (caps, math.log1p(raw.count("!")), math.log1p(hits), math.log1p(len(raw)) / 5)
+            n_letters, n_upper, _ = char_counts(raw)
+            caps = n_upper / n_letters if n_letters >= 8 else 0.0
+            words = set(toks)
+            insults = words & INSULT_WORDS
+            you = bool(insults) and ("you" in words or "your" in words or "ur" in words)
+            out[i] = (
+                caps,
+                math.log1p(raw.count("!")),
+                math.log1p(sum(t in OBSCENE_WORDS for t in toks)),
+                math.log1p(sum(t in INSULT_WORDS for t in toks)),
+                math.log1p(sum(t in SLUR_WORDS for t in toks)),
+                math.log1p(len(words & THREAT_WORDS)),
+                1.0 if you else 0.0,
+                math.log1p(len(raw)) / 5,
+            )
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         return np.asarray(self.feature_names, dtype=object)
+
+
+class CommentFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Prepared comments -> [n-gram TF-IDF | standardised dense features], one CSR matrix.
+
+    Replaces a ColumnTransformer (whose per-call validation cost more than the features) and
+    accepts the batch's tokens from the caller, so the Scorer tokenises once for both models.
+    The n-gram block comes first: column ``j < text.n_features_out_`` is n-gram ``j``.
+    """
+
+    def __init__(
+        self,
+        text: NgramVectorizer | None = None,
+        dense: SpamStructure | TextShape | None = None,
+    ) -> None:
+        self.text = text
+        self.dense = dense
+
+    def _parts(self) -> tuple[NgramVectorizer, SpamStructure | TextShape]:
+        if self.text is None or self.dense is None:
+            raise ValueError("CommentFeatures needs text and dense transformers")
+        return self.text, self.dense
+
+    def fit(self, X: NDArray[np.object_], y: Any = None) -> CommentFeatures:
+        text, dense = self._parts()
+        tokens = [tokenize(str(row[COL_NORM])) for row in X]
+        text.fit([str(row[COL_NORM]) for row in X])
+        dense.fit(X)
+        d = dense.rows(X, tokens)
+        self.mean_ = d.mean(axis=0) if len(d) else np.zeros(d.shape[1])
+        scale = d.std(axis=0) if len(d) else np.ones(d.shape[1])
+        scale[scale == 0.0] = 1.0
+        self.scale_ = scale
+        self.n_features_out_ = text.n_features_out_ + d.shape[1]
+        return self
+
+    def transform(
+        self, X: NDArray[np.object_], tokens: Sequence[list[str]] | None = None
+    ) -> sp.csr_matrix:
+        text, dense = self._parts()
+        if tokens is None:
+            tokens = [tokenize(str(row[COL_NORM])) for row in X]
+        ngrams = text.transform_tokens(tokens)
+        d = (dense.rows(X, tokens) - self.mean_) / self.scale_
+        out: sp.csr_matrix = sp.hstack(
+            [ngrams, sp.csr_matrix(d.astype(np.float32))], format="csr", dtype=np.float32
+        )
+        return out

@@ -386,17 +386,19 @@ _OBF_DOT = re.compile(
 )
 _OBF_AT = re.compile(r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*")
 _SPACED_DOT = re.compile(
-    r"(?<=\w) \. (?=(?:" + _TLDS + r")\b)|(?<=\w)\.\s+(?=(?:" + _TLDS + r")\b/)"
+    r" \.(?<=\w \.) (?=(?:" + _TLDS + r")\b)|\.(?<=\w\.)\s+(?=(?:" + _TLDS + r")\b/)"
 )
 # single characters separated by single spaces: "f u c k", "b i t . l y / x"
-_SPACED = re.compile(r"(?<!\S)(?:[a-z0-9./:]\s){2,}[a-z0-9./:](?!\S)")
+# (each pattern starts with a character class, lookbehinds come after it: the regex engine can
+# then skip to candidate characters instead of trying every position)
+_SPACED = re.compile(r"[a-z0-9./:](?<!\S.)\s(?:[a-z0-9./:]\s)+[a-z0-9./:](?!\S)")
 # single letters separated by dots, dashes, underscores or stars: "f.u.c.k", "s-h-i-t"
-_SEPARATED = re.compile(r"(?<![\w.])[a-z](?:[._\-*~][a-z]){2,}(?![\w])")
-_WORDISH = re.compile(
-    r"(?<![a-z0-9@$!*#|+])(?=[a-z0-9@$!*#|+]*[a-z])(?=[a-z]*[0-9@$!*#|+])[a-z0-9@$!*#|+]+"
-)
+_SEPARATED = re.compile(r"[a-z](?<![\w.][a-z])[._\-*~][a-z](?:[._\-*~][a-z])+(?![\w])")
+# a run of letters, digits and leet symbols holding at least one non-letter (letters are checked
+# in _wordish)
+_WORDISH = re.compile(r"(?<![a-z0-9@$!*#|+])[a-z0-9@$!*#|+]*[0-9@$!*#|+][a-z0-9@$!*#|+]*")
 _LEET = str.maketrans("013457892@$!|+", "oieastbgzasiit")
-_REPEAT = re.compile(r"(?!www\.)([a-z])\1{2,}")
+_REPEAT = re.compile(r"([a-z])\1\1+")
 _SPACE = re.compile(r"\s+")
 
 
@@ -449,7 +451,7 @@ for _w in sorted(PROFANITY_LEXICON):
 
 def _wordish(m: re.Match[str]) -> str:
     token = m.group(0)
-    if token.isalpha():
+    if not any(c.isalpha() for c in token):
         return token
     if "@" in token and m.string[m.end() : m.end() + 1] == ".":
         return token  # e-mail address
@@ -457,6 +459,8 @@ def _wordish(m: re.Match[str]) -> str:
 
 
 def _repeat(m: re.Match[str]) -> str:
+    if m.group(0) == "www" and m.string[m.end() : m.end() + 1] == ".":
+        return "www"  # keep www. links intact
     return m.group(1) * 2
 
 

@@ -27,6 +27,7 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from models.features import COL_NORM, tokenize
 from models.types import ATTRIBUTES, TOXICITY_LABELS, Span, TextInput
 
 __all__ = [
@@ -54,13 +55,12 @@ PROMOTED_FILE = "promoted.json"
 ALLOWED_TYPES: frozenset[str] = frozenset(
     {
         "models.classifiers.MaskedMultiLabel",
+        "models.features.CommentFeatures",
         "models.features.NgramVectorizer",
         "models.features.Prepare",
         "models.features.SpamStructure",
         "models.features.TextShape",
-        "sklearn.compose._column_transformer.ColumnTransformer",
         "sklearn.pipeline.Pipeline",
-        "sklearn.preprocessing._data.StandardScaler",
         "builtins.slice",
         "numpy.dtype",
         "numpy.float32",
@@ -184,16 +184,30 @@ class Scorer:
         self.metadata = metadata
         self.version = str(metadata["version"])
         self.thresholds = {a: float(metadata["thresholds"][a]) for a in ATTRIBUTES}
+        self._prepare = spam.steps[0][1]
+        self._spam_features = spam.named_steps["features"]
+        self._spam_clf = spam.steps[-1][1]
+        self._tox_features = toxicity.named_steps["features"]
+        self._tox_clf = toxicity.steps[-1][1]
 
     def score(self, items: Sequence[TextInput]) -> list[dict[str, float]]:
-        """One dict per item with every attribute's probability, in input order."""
+        """One dict per item with every attribute's probability, in input order.
+
+        Same numbers as the two Pipelines' ``predict_proba``, computed with one normalisation
+        and one tokenisation pass per comment shared by both models.
+        """
         if not items:
             return []
-        prepared = self.spam.steps[0][1].transform(items)
-        spam = self.spam[1:].predict_proba(prepared)[:, 0]
-        tox = self.toxicity[1:].predict_proba(prepared)
-        probs = np.column_stack([spam, tox]).clip(0.0, 1.0).tolist()
-        return [dict(zip(ATTRIBUTES, row, strict=True)) for row in probs]
+        return [dict(zip(ATTRIBUTES, row, strict=True)) for row in self.score_array(items)]
+
+    def score_array(self, items: Sequence[TextInput]) -> list[list[float]]:
+        """Like :meth:`score`, rows as lists in ATTRIBUTES order."""
+        prepared = self._prepare.transform(items)
+        tokens = [tokenize(str(n)) for n in prepared[:, COL_NORM]]
+        spam = self._spam_clf.predict_proba(self._spam_features.transform(prepared, tokens))
+        tox = self._tox_clf.predict_proba(self._tox_features.transform(prepared, tokens))
+        out: list[list[float]] = np.hstack([spam[:, :1], tox]).clip(0.0, 1.0).tolist()
+        return out
 
     def explain(
         self, item: TextInput, attributes: Sequence[str] | None = None

@@ -169,3 +169,25 @@ def test_no_model_is_loaded_at_import() -> None:
         "import skops.io as s; assert 'models.artifacts' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_scorer_fast_path_matches_the_pipelines(trained: Path, tmp_path: Path) -> None:
+    # given
+    root = tmp_path / "deploy"
+    promote(root, trained)
+    scorer = load_scorer(root)
+    items = [
+        TextInput("you are a stupid id1ot!!"),
+        TextInput("Free cash, visit b i t . l y / win now", author_name="promo4u"),
+        TextInput(""),
+        TextInput("I am a gay man"),
+    ]
+    # when
+    rows = scorer.score(items)
+    spam = scorer.spam.predict_proba(items)[:, 0]
+    tox = scorer.toxicity.predict_proba(items)
+    # then
+    for i, row in enumerate(rows):
+        assert row["spam"] == pytest.approx(spam[i], abs=1e-6)
+        for k, attr in enumerate(ATTRIBUTES[1:]):
+            assert row[attr] == pytest.approx(tox[i, k], abs=1e-6)
