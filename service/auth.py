@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from service.schemas import SitePublic
 from service.store import Store, hash_api_key
 
-__all__ = ["admin_guard", "bearer_token", "require_admin", "require_site"]
+__all__ = ["admin_guard", "bearer_token", "require_admin", "require_site", "site_for_key"]
 
 
 def bearer_token(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
@@ -26,10 +26,20 @@ def require_site(connection: ASGIConnection, store: Store) -> SitePublic:  # typ
     token = bearer_token(connection)
     if not token:
         raise NotAuthorizedException("Send the site's API key as `Authorization: Bearer <key>`")
-    site = store.site_for_api_key(token)
-    # the lookup is by hash; the compare below keeps a hash collision from ever matching
-    if site is None or not hmac.compare_digest(site.api_key_hash, hash_api_key(token)):
+    site = site_for_key(store, token)
+    if site is None:
         raise NotAuthorizedException("Unknown or revoked API key")
+    return site
+
+
+def site_for_key(store: Store, api_key: str) -> SitePublic | None:
+    """The site of an API key however it was sent (bearer, form field, Host label), or None."""
+    if not api_key:
+        return None
+    site = store.site_for_api_key(api_key)
+    # the lookup is by hash; the compare below keeps a hash collision from ever matching
+    if site is None or not hmac.compare_digest(site.api_key_hash, hash_api_key(api_key)):
+        return None
     return site
 
 

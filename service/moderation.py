@@ -21,7 +21,7 @@ import msgspec
 from service.accounts import Principal, allowed_sites, can_access
 from service.authors import author_key
 from service.callbacks import queue_callback
-from service.schemas import CommentRecord, Finding, SitePublic, Verdict, VerdictEvent
+from service.schemas import CommentIn, CommentRecord, Finding, SitePublic, Verdict, VerdictEvent
 from service.store import Store
 from service.tasks_client import TaskClient
 from service.text import plain_text, suggestion_words
@@ -42,6 +42,7 @@ __all__ = [
     "bulk_decide",
     "counts",
     "decide",
+    "feedback_entry",
     "feedback_labels",
     "item_detail",
     "list_queue",
@@ -509,6 +510,34 @@ def item_detail(store: Store, principal: Principal, site_id: str, record_id: str
 # -- deciding ---------------------------------------------------------------------------------
 
 
+def feedback_entry(
+    site_id: str,
+    record_id: str,
+    comment: CommentIn,
+    action: str,
+    labels: dict[str, int],
+    by: str,
+    at: float,
+    previous: Verdict | None = None,
+) -> dict[str, Any]:
+    """One entry of the feedback stream (what retraining learns from); an undo retracts."""
+    return {
+        "kind": "retract" if action == "undo" else "label",
+        "site_id": site_id,
+        "record_id": record_id,
+        "text": plain_text(comment.content, comment.content_format),
+        "author_name": comment.author.name,
+        "author_url": comment.author.url,
+        "author_email": comment.author.email,
+        "scores": previous.scores if previous else {},
+        "model_version": previous.model_version if previous else "",
+        "action": action,
+        "labels": labels,
+        "by": by,
+        "at": at,
+    }
+
+
 def _apply(
     mod: Moderation,
     principal: Principal,
@@ -546,21 +575,9 @@ def _apply(
         "status": new_verdict.status,
         "version": new_verdict.version,
     }
-    feedback = {
-        "kind": "retract" if action == "undo" else "label",
-        "site_id": site.id,
-        "record_id": record.id,
-        "text": text,
-        "author_name": comment.author.name,
-        "author_url": comment.author.url,
-        "author_email": comment.author.email,
-        "scores": previous.scores,
-        "model_version": previous.model_version,
-        "action": action,
-        "labels": label,
-        "by": principal.label,
-        "at": now,
-    }
+    feedback = feedback_entry(
+        site.id, record.id, comment, action, label, principal.label, now, previous
+    )
     words = suggestion_words(text)
     word_moves = (_WORD_KIND.get(previous.status, ""), _WORD_KIND.get(new_verdict.status, ""))
     if previous.decided_by == "auto":

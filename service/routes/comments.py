@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
@@ -20,7 +21,17 @@ from service.schemas import CommentIn, CommentRecord, ErrorDetail, SitePublic, V
 from service.store import IntakeResult
 from service.validation import BodyError, decode_body
 
-__all__ = ["CommentOut", "CommentsController", "FeedOut"]
+__all__ = [
+    "Accepted",
+    "CommentOut",
+    "CommentsController",
+    "FeedOut",
+    "RateLimitedError",
+    "accept_comment",
+    "charge_rate_limits",
+    "rate_buckets",
+    "validate_limits",
+]
 
 log = logging.getLogger("commentguard.intake")
 
@@ -57,7 +68,7 @@ def _out(services: Services, record: CommentRecord, duplicate: bool = False) -> 
     )
 
 
-def _rate_buckets(services: Services, site: SitePublic, comment: CommentIn) -> list[Any]:
+def rate_buckets(services: Services, site: SitePublic, comment: CommentIn | None) -> list[Any]:
     settings = services.settings
     limits = site.config.rate_limits
     burst = max(1.0, settings.rate_burst_factor)
@@ -66,6 +77,8 @@ def _rate_buckets(services: Services, site: SitePublic, comment: CommentIn) -> l
         return (kind, value, per_minute / 60.0, max(1.0, per_minute * burst))
 
     buckets = [bucket("site", site.id, limits.site_per_minute or settings.rate_site_per_minute)]
+    if comment is None:  # a request about text only (Perspective): the site's bucket alone
+        return buckets
     if comment.author.ip:
         buckets.append(
             bucket("ip", comment.author.ip, limits.ip_per_minute or settings.rate_ip_per_minute)
@@ -81,7 +94,7 @@ def _rate_buckets(services: Services, site: SitePublic, comment: CommentIn) -> l
     return buckets
 
 
-def _validate_limits(services: Services, comment: CommentIn) -> None:
+def validate_limits(services: Services, comment: CommentIn) -> None:
     limit = services.settings.max_content_chars
     if len(comment.content) > limit:
         raise BodyError(
@@ -100,15 +113,28 @@ class RateLimitedError(Exception):
         self.retry_after = retry_after
         self.limited_by = limited_by
 
+    @property
+    def seconds(self) -> int:
+        """Whole seconds for ``Retry-After``."""
+        return max(1, math.ceil(self.retry_after))
+
+
+def charge_rate_limits(services: Services, site: SitePublic, comment: CommentIn | None) -> None:
+    """Take a token from each of the request's buckets, or raise :class:`RateLimitedError`."""
+    verdict = services.store.check_rate_limits(site.id, rate_buckets(services, site, comment))
+    if not verdict.allowed:
+        raise RateLimitedError(verdict.retry_after_seconds, verdict.limited_by)
+
 
 def _intake(
     services: Services, site: SitePublic, comment: CommentIn, request_id: str
 ) -> IntakeResult:
     store = services.store
-    verdict = store.check_rate_limits(site.id, _rate_buckets(services, site, comment))
-    if not verdict.allowed:
+    try:
+        charge_rate_limits(services, site, comment)
+    except RateLimitedError:
         store.note_intake(site.id, "rate_limited")
-        raise RateLimitedError(verdict.retry_after_seconds, verdict.limited_by)
+        raise
     result = store.accept_comment(site.id, comment, request_id)
     store.note_intake(site.id, "accepted" if result.created else "duplicate")
     log.info(
@@ -121,6 +147,48 @@ def _intake(
         except Exception:  # the record is queued; the sweep kicks scoring if this send failed
             store.clear_kick()
     return result
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What intake made of a comment: the record (with its verdict when one came in time)."""
+
+    record: CommentRecord
+    created: bool
+
+
+async def accept_comment(
+    services: Services, site: SitePublic, comment: CommentIn, request_id: str, wait: float
+) -> Accepted:
+    """Rate limits, idempotency, store and queue; then wait up to ``wait`` seconds (capped by
+    settings) for the verdict. Every intake (native and compat) goes through here.
+
+    Raises :class:`RateLimitedError` when a bucket is empty (nothing was stored).
+    """
+    result = await anyio.to_thread.run_sync(_intake, services, site, comment, request_id)
+    store = services.store
+    timeout = min(wait, services.settings.max_wait_seconds)
+    if timeout > 0:
+        member = f"{site.id}|{result.record_id}"
+
+        async def decided() -> bool:
+            version = await anyio.to_thread.run_sync(
+                store.record_version, site.id, result.record_id
+            )
+            return version > 0
+
+        await services.waiter.wait(member, timeout, decided)
+    if result.created and timeout <= 0:
+        # nothing to read back: the record was written pending a moment ago
+        record = CommentRecord(
+            id=result.record_id, site_id=site.id, comment=comment, received_at=result.received_at
+        )
+    else:
+        found = await anyio.to_thread.run_sync(store.get_record, site.id, result.record_id)
+        if found is None:  # retention removed it since: only for very old repeats
+            raise NotFoundException("The comment's record has expired")
+        record = found
+    return Accepted(record, result.created)
 
 
 class CommentsController(Controller):
@@ -138,52 +206,27 @@ class CommentsController(Controller):
         """Accept a comment for scoring: 202 at once, or 200 with the verdict on ``?wait``."""
         try:
             comment = decode_body(await request.body(), CommentIn)
-            _validate_limits(services, comment)
+            validate_limits(services, comment)
         except BodyError:
             await anyio.to_thread.run_sync(services.store.note_intake, site.id, "invalid")
             raise
         request_id = current_request_id() or uuid.uuid4().hex
         try:
-            result = await anyio.to_thread.run_sync(_intake, services, site, comment, request_id)
+            accepted = await accept_comment(services, site, comment, request_id, wait)
         except RateLimitedError as limited:
-            seconds = max(1, math.ceil(limited.retry_after))
             return error_response(
                 429,
-                f"Rate limit per {limited.limited_by} exceeded; retry after {seconds} s",
+                f"Rate limit per {limited.limited_by} exceeded; retry after {limited.seconds} s",
                 [ErrorDetail(field=_LIMIT_FIELDS[limited.limited_by], message="rate limited")],
-                headers={"Retry-After": str(seconds)},
+                headers={"Retry-After": str(limited.seconds)},
             )
-        store = services.store
-        timeout = min(wait, services.settings.max_wait_seconds)
-        if timeout > 0:
-            member = f"{site.id}|{result.record_id}"
-
-            async def decided() -> bool:
-                version = await anyio.to_thread.run_sync(
-                    store.record_version, site.id, result.record_id
-                )
-                return version > 0
-
-            await services.waiter.wait(member, timeout, decided)
-        if result.created and timeout <= 0:
-            # nothing to read back: the record was written pending a moment ago
-            record = CommentRecord(
-                id=result.record_id,
-                site_id=site.id,
-                comment=comment,
-                received_at=result.received_at,
-            )
-        else:
-            found = await anyio.to_thread.run_sync(store.get_record, site.id, result.record_id)
-            if found is None:  # retention removed it since: only for very old repeats
-                raise NotFoundException("The comment's record has expired")
-            record = found
+        record = accepted.record
         headers = {"X-Request-Id": request_id}
-        if not result.created:
+        if not accepted.created:
             headers["Idempotent-Replayed"] = "true"
         status = 202 if record.verdict is None else 200
         return Response(
-            _out(services, record, duplicate=not result.created),
+            _out(services, record, duplicate=not accepted.created),
             status_code=status,
             headers=headers,
         )
