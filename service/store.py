@@ -211,6 +211,14 @@ class Keys:
     def feedback(self) -> str:
         return f"{self.prefix}:feedback"
 
+    # -- compat --
+
+    def analysis(self, site_id: str, analysis_id: str) -> str:
+        return f"{self.prefix}:{{{site_id}}}:analysis:{analysis_id}"
+
+    def analysis_result(self, site_id: str, analysis_id: str) -> str:
+        return f"{self.prefix}:{{{site_id}}}:analysis:{analysis_id}:result"
+
 
 @dataclass(frozen=True)
 class IntakeResult:
@@ -1116,6 +1124,55 @@ class Store:
             pipe.srem(self.keys.sites(), site_id)
             pipe.execute()
         return removed
+
+    # -- compat --
+
+    def record_for_comment_id(self, site_id: str, comment_id: str) -> str | None:
+        """The record intake made for the blog's comment id (the idempotency key), if any."""
+        raw = self.r.get(self.keys.external(site_id, comment_id))
+        return None if raw is None else _s(raw)
+
+    def add_feedback(self, entry: dict[str, Any]) -> str:
+        """Append a label that no verdict change goes with (a report about an unknown comment)."""
+        return _s(
+            self.r.xadd(
+                self.keys.feedback(),
+                {"e": self._encoder.encode(entry)},
+                maxlen=_FEED_MAXLEN,
+                approximate=True,
+            )
+        )
+
+    @staticmethod
+    def analysis_member(site_id: str, analysis_id: str) -> str:
+        """What the worker publishes on the verdict channel when an analysis is done."""
+        return _member(site_id, f"a:{analysis_id}")
+
+    def put_analysis(self, site_id: str, analysis_id: str, request: bytes, ttl: int) -> None:
+        """A transient text-analysis request: not a comment record, in no queue, short-lived."""
+        self.r.set(self.keys.analysis(site_id, analysis_id), request, ex=max(1, ttl))
+
+    def get_analysis(self, site_id: str, analysis_id: str) -> bytes | None:
+        raw = self.r.get(self.keys.analysis(site_id, analysis_id))
+        return None if raw is None else bytes(raw)
+
+    def finish_analysis(self, site_id: str, analysis_id: str, result: bytes, ttl: int) -> None:
+        """Store the result and wake the api process waiting for it, in one MULTI."""
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(self.keys.analysis_result(site_id, analysis_id), result, ex=max(1, ttl))
+        pipe.publish(self.keys.verdict_channel(), self.analysis_member(site_id, analysis_id))
+        pipe.execute()
+
+    def analysis_result(self, site_id: str, analysis_id: str) -> bytes | None:
+        raw = self.r.get(self.keys.analysis_result(site_id, analysis_id))
+        return None if raw is None else bytes(raw)
+
+    def drop_analysis(self, site_id: str, analysis_id: str) -> None:
+        """Forget the request and its result (``doNotStore``)."""
+        self.r.delete(
+            self.keys.analysis(site_id, analysis_id),
+            self.keys.analysis_result(site_id, analysis_id),
+        )
 
     # -- maintenance -----------------------------------------------------------------------
 
