@@ -474,44 +474,54 @@ class Store:
 
         Returns (stored, feed cursor). A False means another writer got there first.
         """
-        site_id, record_id = record.site_id, record.id
-        author = author_key(record.comment.author)
-        event = VerdictEvent(
-            event="verdict.updated" if expected_version else "verdict.created",
-            site_id=site_id,
-            record_id=record_id,
-            comment_id=record.comment.id,
-            post_id=record.comment.post.id,
-            verdict=verdict,
-        )
-        status, _, feed_id = self._set_verdict(
-            keys=[
-                self.keys.record(site_id, record_id),
-                self.keys.pending(),
-                self.keys.review(site_id),
-                self.keys.feed(site_id),
-                self.keys.claims(),
-                self.keys.decided(site_id, "approved"),
-                self.keys.decided(site_id, "spam"),
-                self.keys.decided(site_id, "rejected"),
-                self.keys.author_records(site_id, author),
-            ],
-            args=[
-                self._encoder.encode(verdict),
-                verdict.status,
-                expected_version,
-                _member(site_id, record_id),
-                record_id,
-                self.retention_seconds,
-                repr(verdict.decided_at),
-                _FEED_MAXLEN,
-                self._encoder.encode(event),
-                self.keys.verdict_channel(),
-                repr(record.received_at),
-                "1" if author else "0",
-            ],
-        )
-        return int(status) == 1, _s(feed_id)
+        return self.set_verdicts([(record, verdict, expected_version)])[0]
+
+    def set_verdicts(
+        self, entries: Sequence[tuple[CommentRecord, Verdict, int]]
+    ) -> list[tuple[bool, str]]:
+        """:meth:`set_verdict` for a batch, in one round trip; each entry is its own atomic step."""
+        pipe = self.r.pipeline(transaction=False)
+        for record, verdict, expected_version in entries:
+            site_id, record_id = record.site_id, record.id
+            author = author_key(record.comment.author)
+            event = VerdictEvent(
+                event="verdict.updated" if expected_version else "verdict.created",
+                site_id=site_id,
+                record_id=record_id,
+                comment_id=record.comment.id,
+                post_id=record.comment.post.id,
+                verdict=verdict,
+            )
+            self._set_verdict(
+                keys=[
+                    self.keys.record(site_id, record_id),
+                    self.keys.pending(),
+                    self.keys.review(site_id),
+                    self.keys.feed(site_id),
+                    self.keys.claims(),
+                    self.keys.decided(site_id, "approved"),
+                    self.keys.decided(site_id, "spam"),
+                    self.keys.decided(site_id, "rejected"),
+                    self.keys.author_records(site_id, author),
+                ],
+                args=[
+                    self._encoder.encode(verdict),
+                    verdict.status,
+                    expected_version,
+                    _member(site_id, record_id),
+                    record_id,
+                    self.retention_seconds,
+                    repr(verdict.decided_at),
+                    _FEED_MAXLEN,
+                    self._encoder.encode(event),
+                    self.keys.verdict_channel(),
+                    repr(record.received_at),
+                    "1" if author else "0",
+                ],
+                client=pipe,
+            )
+        replies = pipe.execute() if entries else []
+        return [(int(status) == 1, _s(feed_id)) for status, _, feed_id in replies]
 
     def feed(
         self, site_id: str, cursor: str = "", limit: int = 100
@@ -532,24 +542,34 @@ class Store:
 
     # -- signals for checks ----------------------------------------------------------------
 
-    def count_in_window(
-        self, site_id: str, author_key: str, window_seconds: float, member: str
-    ) -> int:
-        return int(
-            self._flood(
-                keys=[self.keys.flood(site_id, author_key)],
-                args=[repr(time.time()), window_seconds, member],
-            )
-        )
+    def count_in_windows(
+        self, entries: Sequence[tuple[str, str, str]], window_seconds: float
+    ) -> list[int]:
+        """For each ``(site, author key, record id)``: comments by that author in the window.
 
-    def note_content(self, site_id: str, digest: str, record_id: str, ttl_seconds: int) -> int:
-        """Count one more comment with this content digest; returns how many have been seen."""
-        key = self.keys.content_seen(site_id, digest)
-        pipe = self.r.pipeline(transaction=True)
-        pipe.sadd(key, record_id)
-        pipe.expire(key, ttl_seconds)
-        pipe.scard(key)
-        return int(pipe.execute()[2])
+        One round trip for a whole batch; the record id is the member, so a rerun counts nothing
+        twice.
+        """
+        now = repr(time.time())
+        pipe = self.r.pipeline(transaction=False)
+        for site_id, author, record_id in entries:
+            self._flood(
+                keys=[self.keys.flood(site_id, author)],
+                args=[now, window_seconds, record_id],
+                client=pipe,
+            )
+        return [int(n) for n in pipe.execute()] if entries else []
+
+    def note_contents(self, entries: Sequence[tuple[str, str, str]], ttl_seconds: int) -> list[int]:
+        """For each ``(site, content digest, record id)``: how many records had that content."""
+        pipe = self.r.pipeline(transaction=False)
+        for site_id, digest, record_id in entries:
+            key = self.keys.content_seen(site_id, digest)
+            pipe.sadd(key, record_id)
+            pipe.expire(key, ttl_seconds)
+            pipe.scard(key)
+        replies = pipe.execute() if entries else []
+        return [int(n) for n in replies[2::3]]
 
     def recent_fingerprints(self, site_id: str) -> list[tuple[str, int]]:
         return [
@@ -559,23 +579,38 @@ class Store:
             )
         ]
 
-    def add_fingerprint(self, site_id: str, record_id: str, fingerprint: int, keep: int) -> None:
-        key = self.keys.fingerprints(site_id)
+    def add_fingerprints(self, entries: Sequence[tuple[str, str, int]], keep: int) -> None:
+        """Remember ``(site, record id, fingerprint)`` for near-duplicate checks, newest first."""
+        if not entries:
+            return
         pipe = self.r.pipeline(transaction=True)
-        pipe.lpush(key, f"{record_id}:{fingerprint}")
-        pipe.ltrim(key, 0, keep - 1)
-        pipe.expire(key, self.retention_seconds)
+        for site_id, record_id, fingerprint in entries:
+            key = self.keys.fingerprints(site_id)
+            pipe.lpush(key, f"{record_id}:{fingerprint}")
+            pipe.ltrim(key, 0, keep - 1)
+            pipe.expire(key, self.retention_seconds)
         pipe.execute()
 
     def reputation(self, site_id: str, author_key: str) -> dict[str, int]:
-        raw = self.r.hgetall(self.keys.reputation(site_id, author_key))
-        return {_s(k): int(v) for k, v in raw.items()}
+        return self.reputations([(site_id, author_key)])[0]
 
-    def bump_reputation(self, site_id: str, author_key: str, field: str, by: int = 1) -> None:
-        key = self.keys.reputation(site_id, author_key)
+    def reputations(self, entries: Sequence[tuple[str, str]]) -> list[dict[str, int]]:
+        """Verdict counts per ``(site, author key)``, in one round trip."""
+        pipe = self.r.pipeline(transaction=False)
+        for site_id, author in entries:
+            pipe.hgetall(self.keys.reputation(site_id, author))
+        replies = pipe.execute() if entries else []
+        return [{_s(k): int(v) for k, v in raw.items()} for raw in replies]
+
+    def bump_reputations(self, entries: Sequence[tuple[str, str, str]], by: int = 1) -> None:
+        """Count one more verdict ``(site, author key, status)`` for each entry."""
+        if not entries:
+            return
         pipe = self.r.pipeline(transaction=True)
-        pipe.hincrby(key, field, by)
-        pipe.expire(key, self.retention_seconds * 12)
+        for site_id, author, field in entries:
+            key = self.keys.reputation(site_id, author)
+            pipe.hincrby(key, field, by)
+            pipe.expire(key, self.retention_seconds * 12)
         pipe.execute()
 
     # -- deliveries ------------------------------------------------------------------------

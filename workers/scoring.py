@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from service.authors import author_key
 from service.callbacks import queue_callback
 from service.schemas import CommentRecord, SitePublic, VerdictEvent
 from service.store import ClaimedItem, Store
@@ -16,40 +17,39 @@ __all__ = ["drain", "score_items"]
 log = logging.getLogger("commentguard.scoring")
 
 
-def _store_verdict(store: Store, tasks: TaskClient, scored: Scored) -> bool:
-    stored, cursor = store.set_verdict(scored.record, scored.verdict, expected_version=0)
-    if not stored:
-        return False
-    author_key = _author_key(scored)
-    if author_key:
-        store.bump_reputation(scored.site.id, author_key, scored.verdict.status)
-    event = VerdictEvent(
-        event="verdict.created",
-        site_id=scored.site.id,
-        record_id=scored.record.id,
-        comment_id=scored.record.comment.id,
-        post_id=scored.record.comment.post.id,
-        verdict=scored.verdict,
-        cursor=cursor,
+def _store_verdicts(store: Store, tasks: TaskClient, results: list[Scored]) -> list[Scored]:
+    """Store a batch of first verdicts; returns those stored (a rerun stores none twice)."""
+    outcomes = store.set_verdicts([(s.record, s.verdict, 0) for s in results])
+    stored = [(s, cursor) for s, (ok, cursor) in zip(results, outcomes, strict=True) if ok]
+    store.bump_reputations(
+        [
+            (s.site.id, key, s.verdict.status)
+            for s, _ in stored
+            if (key := author_key(s.record.comment.author))
+        ]
     )
-    delivery_id = queue_callback(store, tasks, scored.record, scored.site, event)
-    log.info(
-        "verdict stored",
-        extra={
-            "request_id": scored.record.request_id,
-            "site": scored.site.id,
-            "record": scored.record.id,
-            "decision": scored.verdict.decision,
-            "delivery": delivery_id or "",
-        },
-    )
-    return True
-
-
-def _author_key(scored: Scored) -> str:
-    from workers.checks.base import CheckContext
-
-    return CheckContext(scored.record, scored.site).author_key
+    for scored, cursor in stored:
+        event = VerdictEvent(
+            event="verdict.created",
+            site_id=scored.site.id,
+            record_id=scored.record.id,
+            comment_id=scored.record.comment.id,
+            post_id=scored.record.comment.post.id,
+            verdict=scored.verdict,
+            cursor=cursor,
+        )
+        delivery_id = queue_callback(store, tasks, scored.record, scored.site, event)
+        log.info(
+            "verdict stored",
+            extra={
+                "request_id": scored.record.request_id,
+                "site": scored.site.id,
+                "record": scored.record.id,
+                "decision": scored.verdict.decision,
+                "delivery": delivery_id or "",
+            },
+        )
+    return [s for s, _ in stored]
 
 
 def score_items(
@@ -75,13 +75,19 @@ def score_items(
         started = time.monotonic()
         results = pipeline.score(todo)
         batch_seconds = time.monotonic() - started
-        counted = []
-        for scored in results:
-            if _store_verdict(store, tasks, scored):
-                stored += 1
-                latency = scored.verdict.decided_at - scored.record.received_at
-                counted.append((scored.site.id, scored.verdict.decision, max(0.0, latency)))
-        store.note_scored(batch_seconds, counted)
+        done_now = _store_verdicts(store, tasks, results)
+        stored = len(done_now)
+        store.note_scored(
+            batch_seconds,
+            [
+                (
+                    s.site.id,
+                    s.verdict.decision,
+                    max(0.0, s.verdict.decided_at - s.record.received_at),
+                )
+                for s in done_now
+            ],
+        )
     store.release_claims(done)
     return stored
 

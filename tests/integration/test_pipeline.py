@@ -289,3 +289,35 @@ def test_rotating_the_key_revokes_the_old_one(
         headers={"Authorization": f"Bearer {rotated['api_key']}"},
     )
     assert fresh.status_code == 202
+
+
+def test_repeats_floods_and_known_spammers_are_flagged(make_site: Any) -> None:
+    # given one author posting the same long text again and again
+    site = make_site()
+    text = "Earn money from home with this one simple trick that the banks hate, ask me how"
+    author = {"email": "repeat@example.org"}
+    verdicts = [
+        site.post_comment(comment(text + "!" * i, author=author), wait=10).json()["verdict"]
+        for i in range(7)
+    ]
+    codes = [{r["code"] for r in v["reasons"]} for v in verdicts]
+    # then the repeats are duplicates, the burst is a flood
+    assert "DUPLICATE_CONTENT" not in codes[0]
+    assert all("DUPLICATE_CONTENT" in c for c in codes[1:])
+    assert "FLOOD" in codes[6]
+    # and a near copy with a word changed is caught as a near duplicate
+    near = site.post_comment(
+        comment(text.replace("banks", "lenders"), author={"email": "other@example.org"}), wait=10
+    ).json()["verdict"]
+    assert {r["code"] for r in near["reasons"]} & {"NEAR_DUPLICATE", "DUPLICATE_CONTENT"}
+
+
+def test_site_modes_premoderate_and_shadow(make_site: Any) -> None:
+    held = make_site(config={"mode": "premoderate"})
+    clean = held.post_comment(comment("Lovely photos, thank you."), wait=10).json()
+    assert clean["verdict"]["decision"] == "hold"
+    shadow = make_site(config={"mode": "shadow", "words": {"block": ["casino"]}})
+    blocked = shadow.post_comment(comment("Best casino bonus here"), wait=10).json()
+    assert blocked["verdict"]["decision"] == "approve"
+    assert "would have been reject" in blocked["verdict"]["note"]
+    assert "BLOCKED_WORD" in {r["code"] for r in blocked["verdict"]["reasons"]}

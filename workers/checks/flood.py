@@ -20,17 +20,15 @@ class FloodCheck:
         self.store = store
 
     def run(self, batch: list[CheckContext]) -> list[list[Finding]]:
-        out: list[list[Finding]] = []
-        for ctx in batch:
-            if not ctx.author_key:
-                out.append([])
-                continue
-            count = self.store.count_in_window(
-                ctx.site.id, ctx.author_key, WINDOW_SECONDS, ctx.record.id
-            )
-            findings = []
+        known = [i for i, ctx in enumerate(batch) if ctx.author_key]
+        counts = self.store.count_in_windows(
+            [(batch[i].site.id, batch[i].author_key, batch[i].record.id) for i in known],
+            WINDOW_SECONDS,
+        )
+        out: list[list[Finding]] = [[] for _ in batch]
+        for i, count in zip(known, counts, strict=True):
             if count > ALLOWED_IN_WINDOW:
-                findings.append(
+                out[i].append(
                     Finding(
                         code="FLOOD",
                         check=self.name,
@@ -38,5 +36,4 @@ class FloodCheck:
                         detail=f"{count} comments by this author in {int(WINDOW_SECONDS)} s",
                     )
                 )
-            out.append(findings)
         return out

@@ -19,30 +19,28 @@ class ReputationCheck:
         self.store = store
 
     def run(self, batch: list[CheckContext]) -> list[list[Finding]]:
-        out: list[list[Finding]] = []
-        for ctx in batch:
-            findings: list[Finding] = []
-            if ctx.author_key:
-                rep = self.store.reputation(ctx.site.id, ctx.author_key)
-                bad = rep.get("spam", 0) + rep.get("rejected", 0)
-                good = rep.get("approved", 0)
-                if bad:
-                    findings.append(
-                        Finding(
-                            code="KNOWN_SPAMMER",
-                            check=self.name,
-                            score=min(1.0, bad / max(1, good + bad) + 0.5 * (bad >= 2)),
-                            detail=f"{bad} earlier comment(s) marked spam or rejected",
-                        )
+        known = [i for i, ctx in enumerate(batch) if ctx.author_key]
+        reps = self.store.reputations([(batch[i].site.id, batch[i].author_key) for i in known])
+        out: list[list[Finding]] = [[] for _ in batch]
+        for i, rep in zip(known, reps, strict=True):
+            bad = rep.get("spam", 0) + rep.get("rejected", 0)
+            good = rep.get("approved", 0)
+            if bad:
+                out[i].append(
+                    Finding(
+                        code="KNOWN_SPAMMER",
+                        check=self.name,
+                        score=min(1.0, bad / max(1, good + bad) + 0.5 * (bad >= 2)),
+                        detail=f"{bad} earlier comment(s) marked spam or rejected",
                     )
-                elif good >= TRUSTED_AFTER:
-                    findings.append(
-                        Finding(
-                            code="TRUSTED_AUTHOR",
-                            check=self.name,
-                            score=1.0,
-                            detail=f"{good} earlier comments approved",
-                        )
+                )
+            elif good >= TRUSTED_AFTER:
+                out[i].append(
+                    Finding(
+                        code="TRUSTED_AUTHOR",
+                        check=self.name,
+                        score=1.0,
+                        detail=f"{good} earlier comments approved",
                     )
-            out.append(findings)
+                )
         return out
