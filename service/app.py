@@ -22,7 +22,7 @@ from service.auth import require_site
 from service.context import Services, error_response
 from service.logs import RequestIdMiddleware, configure_logging
 from service.moderation import ModerationError
-from service.routes import akismet
+from service.routes import akismet, perspective
 from service.routes.admin import AdminModeratorsController, AdminSitesController
 from service.routes.auth_pages import login_page, login_submit, logout
 from service.routes.comments import CommentsController
@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             CommentsController,
             *akismet.ROUTES,
+            *perspective.ROUTES,
             AdminSitesController,
             AdminModeratorsController,
             ModerationController,

@@ -12,6 +12,9 @@ import msgspec
 __all__ = [
     "ATTRIBUTES",
     "Account",
+    "AnalysisRequest",
+    "AnalysisResult",
+    "AttributeScore",
     "Author",
     "CommentIn",
     "CommentRecord",
@@ -31,6 +34,7 @@ __all__ = [
     "SiteOut",
     "SitePublic",
     "SiteUpdate",
+    "SpanScore",
     "Verdict",
     "VerdictEvent",
     "WordLists",
@@ -324,3 +328,33 @@ class ModeratorOut(msgspec.Struct, omit_defaults=True):
     created_at: float
     password: str = ""
     token: str = ""
+
+
+class AnalysisRequest(msgspec.Struct, omit_defaults=True):
+    """A text to score without making a comment of it (Perspective's analyze), for a worker."""
+
+    text: str
+    attributes: list[str]
+    spans: bool = False
+    ttl_seconds: int = 60
+
+
+class SpanScore(msgspec.Struct, array_like=True):
+    """A stretch of the text (character offsets) and the probability it gets on its own."""
+
+    begin: int
+    end: int
+    score: float
+
+
+class AttributeScore(msgspec.Struct, omit_defaults=True):
+    value: float
+    spans: list[SpanScore] = msgspec.field(default_factory=list)
+
+
+class AnalysisResult(msgspec.Struct, omit_defaults=True):
+    """What a worker made of an :class:`AnalysisRequest`; ``error`` when it could not score."""
+
+    scores: dict[str, AttributeScore] = msgspec.field(default_factory=dict)
+    model_version: str = ""
+    error: str = ""

@@ -12,6 +12,7 @@ __all__ = [
     "DELIVERY_QUEUE",
     "MAINTENANCE_QUEUE",
     "SCORING_QUEUE",
+    "TASK_ANALYZE",
     "TASK_DELIVER",
     "TASK_SCORE_PENDING",
     "TaskClient",
@@ -23,6 +24,7 @@ MAINTENANCE_QUEUE = "maintenance"
 CELERY_QUEUES = (SCORING_QUEUE, DELIVERY_QUEUE, MAINTENANCE_QUEUE)
 TASK_SCORE_PENDING = "commentguard.score_pending"
 TASK_DELIVER = "commentguard.deliver_verdict"
+TASK_ANALYZE = "commentguard.analyze"
 
 
 def _headers() -> dict[str, Any]:
@@ -40,6 +42,12 @@ class TaskClient:
 
     def score_pending(self) -> None:
         self.app.send_task(TASK_SCORE_PENDING, queue=SCORING_QUEUE, headers=_headers())
+
+    def analyze(self, site_id: str, analysis_id: str) -> None:
+        """Score a transient text (Perspective analyze) on the scoring queue."""
+        self.app.send_task(
+            TASK_ANALYZE, args=(site_id, analysis_id), queue=SCORING_QUEUE, headers=_headers()
+        )
 
     def deliver(self, site_id: str, delivery_id: str, **options: Any) -> None:
         self.app.send_task(

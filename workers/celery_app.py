@@ -39,6 +39,7 @@ def make_celery(settings: Settings) -> Celery:
         task_default_queue=SCORING_QUEUE,
         task_routes={
             "commentguard.score_pending": {"queue": SCORING_QUEUE},
+            "commentguard.analyze": {"queue": SCORING_QUEUE},
             "commentguard.deliver_verdict": {"queue": DELIVERY_QUEUE},
             "commentguard.sweep": {"queue": MAINTENANCE_QUEUE},
             "commentguard.retention": {"queue": MAINTENANCE_QUEUE},

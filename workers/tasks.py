@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.tasks_client import TASK_DELIVER, TASK_SCORE_PENDING
+from service.tasks_client import TASK_ANALYZE, TASK_DELIVER, TASK_SCORE_PENDING
+from workers.analyze import analyze as run_analysis
 from workers.celery_app import app
 from workers.delivery import attempt_delivery
 from workers.maintenance import retention as run_retention
@@ -13,7 +14,7 @@ from workers.pipeline import Pipeline
 from workers.runtime import runtime
 from workers.scoring import drain
 
-__all__ = ["deliver_verdict", "retention", "retrain_models", "score_pending", "sweep"]
+__all__ = ["analyze", "deliver_verdict", "retention", "retrain_models", "score_pending", "sweep"]
 
 _pipeline: Pipeline | None = None
 
@@ -30,6 +31,12 @@ def _get_pipeline() -> Pipeline:
 def score_pending() -> int:
     rt = runtime()
     return drain(rt.store, rt.tasks, _get_pipeline(), rt.settings.score_batch_size)
+
+
+@app.task(name=TASK_ANALYZE)
+def analyze(site_id: str, analysis_id: str) -> bool:
+    rt = runtime()
+    return run_analysis(rt.store, rt.model_provider(), site_id, analysis_id)
 
 
 @app.task(name=TASK_DELIVER, bind=True, max_retries=None)
