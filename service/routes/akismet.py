@@ -307,10 +307,13 @@ def _report(services: Services, site: SitePublic, comment: CommentIn, spam: bool
         via="akismet",
     )
     record_id = store.record_for_comment_id(site.id, comment.id)
-    if record_id is not None:
+    record = store.get_record(site.id, record_id) if record_id else None
+    if record is not None and record.verdict is not None:
+        if record.verdict.decided_by == reporter.label and record.status == ACTIONS[action][1]:
+            return  # a retried report: decided so already
         mod = Moderation(store, services.tasks, services.settings.undo_seconds)
         try:
-            decide(mod, reporter, site.id, record_id, DecideIn(action=action, note="akismet"))
+            decide(mod, reporter, site.id, record.id, DecideIn(action=action, note="akismet"))
             return
         except ModerationError:  # not scored yet, or decided meanwhile: the label still counts
             pass

@@ -154,6 +154,10 @@ def test_submit_spam_and_ham_become_labels(api: str, make_site: Any, store: Stor
     # and the checked one is now decided spam, by the site through Akismet
     verdict = site.client.get(f"/v1/comments/{record_id}").json()["verdict"]
     assert (verdict["status"], verdict["decided_by"]) == ("spam", f"akismet:{site.id}")
+    # and a retried report changes nothing
+    assert akismet(api, site, "submit-spam", checked).text.startswith("Thanks")
+    again = site.client.get(f"/v1/comments/{record_id}").json()["verdict"]
+    assert again["version"] == verdict["version"]
     # and both are labels for retraining
     labels = {
         entry["record_id"]: entry
