@@ -62,7 +62,7 @@ def rss_mb() -> float:
 
 
 CLEAN_RSS_SCRIPT = r"""
-import resource, sys, time
+import sys
 sys.path.insert(0, sys.argv[1])
 from models.registry import TextInput, load_scorer
 words = "the quick brown fox jumps over the lazy dog you idiot check out my channel".split()
@@ -72,8 +72,9 @@ scorer = load_scorer()
 scorer.score(items)
 for i in range(0, 1000, 100):
     scorer.score(items[i : i + 100])
-rss = [l for l in open("/proc/self/status") if l.startswith("VmRSS")][0].split()[1]
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, int(rss) / 1024)
+# VmHWM, not ru_maxrss: ru_maxrss survives fork+exec and would report the parent's peak
+status = dict(l.split(":", 1) for l in open("/proc/self/status"))
+print(int(status["VmHWM"].split()[0]) / 1024, int(status["VmRSS"].split()[0]) / 1024)
 """
 
 
@@ -88,7 +89,7 @@ def clean_rss() -> None:
     peak, now = (float(x) for x in run.stdout.split())
     say(
         f"  worker memory (fresh subprocess: load both models, score 1,000 comments): "
-        f"max RSS {peak:.0f} MB, current RSS {now:.0f} MB  (bar < 300 MB)"
+        f"peak RSS (VmHWM) {peak:.0f} MB, current RSS {now:.0f} MB  (bar < 300 MB)"
     )
 
 
