@@ -7,10 +7,18 @@ import time
 
 from service.authors import author_key
 from service.callbacks import queue_callback
-from service.schemas import CommentRecord, SitePublic, VerdictEvent
+from service.schemas import (
+    DECISION_TO_STATUS,
+    CommentRecord,
+    Finding,
+    SitePublic,
+    Verdict,
+    VerdictEvent,
+)
 from service.store import ClaimedItem, Store
 from service.tasks_client import TaskClient
 from workers.pipeline import Pipeline, Scored
+from workers.policy import decide
 
 __all__ = ["drain", "score_items"]
 
@@ -52,6 +60,52 @@ def _store_verdicts(store: Store, tasks: TaskClient, results: list[Scored]) -> l
     return [s for s, _ in stored]
 
 
+def _fallback(record: CommentRecord, site: SitePublic, error: Exception) -> Scored:
+    """A verdict for a comment the pipeline cannot score: never approved (unless in shadow mode)."""
+    failed = Finding(
+        code="CHECK_FAILED",
+        check="pipeline",
+        score=0.0,
+        detail=f"scoring failed: {type(error).__name__}",
+        attribute="meta",
+    )
+    outcome = decide([failed], {}, site.config.policy, {}, site.config.mode)
+    verdict = Verdict(
+        decision=outcome.decision,  # type: ignore[arg-type]
+        status=DECISION_TO_STATUS[outcome.decision],  # type: ignore[arg-type]
+        scores={},
+        reasons=outcome.findings,
+        decided_by="auto",
+        decided_at=time.time(),
+        version=1,
+        mode=site.config.mode,
+        note=outcome.note,
+    )
+    return Scored(record, site, verdict)
+
+
+def _score_or_isolate(
+    pipeline: Pipeline, todo: list[tuple[CommentRecord, SitePublic]]
+) -> list[Scored]:
+    """Score a batch; if it fails, score one by one so a single poison comment is held alone.
+
+    Without this a comment that always crashes the pipeline would be re-driven forever and the
+    comments batched with it would never get a verdict.
+    """
+    try:
+        return pipeline.score(todo)
+    except Exception:
+        log.exception("scoring a batch of %d failed; scoring one by one", len(todo))
+    results = []
+    for record, site in todo:
+        try:
+            results.extend(pipeline.score([(record, site)]))
+        except Exception as exc:
+            log.exception("scoring failed", extra={"record": record.id, "site": site.id})
+            results.append(_fallback(record, site, exc))
+    return results
+
+
 def score_items(
     store: Store, tasks: TaskClient, pipeline: Pipeline, items: list[ClaimedItem]
 ) -> int:
@@ -73,7 +127,7 @@ def score_items(
     stored = 0
     if todo:
         started = time.monotonic()
-        results = pipeline.score(todo)
+        results = _score_or_isolate(pipeline, todo)
         batch_seconds = time.monotonic() - started
         done_now = _store_verdicts(store, tasks, results)
         stored = len(done_now)
