@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -270,6 +271,17 @@ def _wait_http(url: str, timeout: float, children: Sequence[subprocess.Popen[byt
     return False
 
 
+def _self_command() -> str:
+    """How to call this command again: the venv's script when it is not on PATH (make run)."""
+    script = Path(sys.executable).parent / "commentguard"
+    if shutil.which("commentguard") == str(script) or not script.exists():
+        return "commentguard"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """api + worker + beat (+ embedded Redis) in one command, stopped together."""
     from service.embedded_redis import EmbeddedRedis
@@ -312,9 +324,10 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             print()
             print(f"Commentguard is up on {public_url}")
             print(f"  admin token:   {token}")
-            print(
-                "  create a site: commentguard sites create --name Blog --url https://blog.example"
-            )
+            me = _self_command()
+            print(f"  create a site: {me} sites create --name Blog --url https://b.example")
+            print(f"  moderators:    {me} moderators create --email you@example.org --admin")
+            print(f"  review queue:  {public_url}/moderate   operations: {public_url}/ops")
             print("  stop:          Ctrl-C")
             print(flush=True)
         while not stopping:
