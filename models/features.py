@@ -265,6 +265,7 @@ _SPAM_AUTHOR_WORDS = re.compile(
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:usd|dollars|eur|btc)\b")
 _CAPS_RUN = re.compile(r"\b[A-Z]{4,}\b")
+_MAYBE_LINK = re.compile(r"[a-z0-9-]\.[a-z]|https?://|www\.")
 _UPPER_B = bytes(range(65, 91))
 _LOWER_B = bytes(range(97, 123))
 _DIGIT_B = bytes(range(48, 58))
@@ -426,11 +427,18 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     @staticmethod
     def row_features(
-        raw: str, norm: str, author_name: str, author_url: str, author_email: str
+        raw: str,
+        norm: str,
+        author_name: str,
+        author_url: str,
+        author_email: str,
+        counts: tuple[int, int, int] | None = None,
     ) -> list[float]:
-        n_letters, n_upper, n_digits = char_counts(raw)
-        has_link_chars = "." in norm or "/" in norm
-        links = extract_links(norm) if has_link_chars else []
+        """One comment's features; ``counts`` is ``char_counts(raw)`` when already known."""
+        n_letters, n_upper, n_digits = counts or char_counts(raw)
+        # every link has "http(s)://", "www." or a letter or digit right before a "." and a
+        # letter after it: text without any of these has no link, and skips the link regex
+        links = extract_links(norm) if _MAYBE_LINK.search(norm) else []
         obfuscated = 0.0
         if links:
             raw_lower = raw.lower()

@@ -27,7 +27,9 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
-from models.features import COL_NORM, tokenize
+from models.fastpath import BatchEngine
+from models.features import COL_NORM, as_inputs, tokenize
+from models.normalize import normalize
 from models.types import ATTRIBUTES, TOXICITY_LABELS, Span, TextInput
 
 __all__ = [
@@ -189,6 +191,7 @@ class Scorer:
         self._spam_clf = spam.steps[-1][1]
         self._tox_features = toxicity.named_steps["features"]
         self._tox_clf = toxicity.steps[-1][1]
+        self._engine: BatchEngine | None = None  # built on first score (token tables)
 
     def score(self, items: Sequence[TextInput]) -> list[dict[str, float]]:
         """One dict per item with every attribute's probability, in input order.
@@ -202,6 +205,23 @@ class Scorer:
 
     def score_array(self, items: Sequence[TextInput]) -> list[list[float]]:
         """Like :meth:`score`, rows as lists in ATTRIBUTES order."""
+        if not items:
+            return []
+        if self._engine is None:
+            self._engine = BatchEngine(
+                self._spam_features, self._spam_clf, self._tox_features, self._tox_clf
+            )
+        inputs = as_inputs(items)
+        raw = [x.text for x in inputs]
+        out: list[list[float]] = self._engine.probabilities(
+            raw,
+            [normalize(t) for t in raw],
+            [(x.author_name, x.author_url, x.author_email) for x in inputs],
+        ).tolist()
+        return out
+
+    def score_pipelines(self, items: Sequence[TextInput]) -> list[list[float]]:
+        """The reference: :meth:`score_array` through the two Pipelines' own transforms."""
         prepared = self._prepare.transform(items)
         tokens = [tokenize(str(n)) for n in prepared[:, COL_NORM]]
         spam = self._spam_clf.predict_proba(self._spam_features.transform(prepared, tokens))

@@ -191,3 +191,23 @@ def test_scorer_fast_path_matches_the_pipelines(trained: Path, tmp_path: Path) -
         assert row["spam"] == pytest.approx(spam[i], abs=1e-6)
         for k, attr in enumerate(ATTRIBUTES[1:]):
             assert row[attr] == pytest.approx(tox[i, k], abs=1e-6)
+
+
+def test_fast_path_survives_a_token_table_reset(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a table limit so small that every batch resets the token tables
+    from models import fastpath
+
+    root = tmp_path / "deploy"
+    promote(root, trained)
+    scorer = load_scorer(root)
+    items = [TextInput(f"word{i} you idiot, see example.com now {i}") for i in range(30)]
+    expected = scorer.score_pipelines(items)
+    monkeypatch.setattr(fastpath, "MAX_TOKENS", 5)
+    # when
+    first = scorer.score_array(items[:10])
+    rest = scorer.score_array(items[10:])
+    # then
+    for got, want in zip(first + rest, expected, strict=True):
+        assert got == pytest.approx(want, abs=1e-6)

@@ -1,0 +1,332 @@
+"""Vectorised scoring of both models: one tokenisation and one dictionary lookup per token.
+
+The Pipelines (used for training and as the reference) build each model's features token by
+token in Python. :class:`BatchEngine` computes the same numbers for a batch with a few numpy and
+scipy calls:
+
+- the batch's normalised texts are joined with a separator character and tokenised with one
+  regex call; each token is mapped to a *token id* with one dictionary lookup, shared by both
+  models (a new token's features are computed once and appended to per-model tables);
+- per model, a token-id -> feature-ids CSR table ``T`` turns the document x token-id count matrix
+  ``C`` into unigram and character n-gram counts with one sparse product (no sorting to merge
+  duplicate feature ids: the product accumulates them);
+- word bigrams are looked up as integer keys (``bigram word id`` pairs) with ``searchsorted``;
+- the lexicon features of the toxicity model are per-token flags summed per document;
+- the classifier is applied block-wise (n-gram block, then standardised dense block), so the two
+  blocks are never stacked into one matrix.
+
+Only the Scorer uses this; nothing here is persisted.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from models.classifiers import MaskedMultiLabel
+from models.features import (
+    _TOKEN,
+    INSULT_WORDS,
+    OBSCENE_WORDS,
+    SLUR_WORDS,
+    THREAT_WORDS,
+    CommentFeatures,
+    NgramVectorizer,
+    SpamStructure,
+    char_counts,
+)
+
+__all__ = ["BatchEngine"]
+
+SEPARATOR = "\x00"  # removed by normalisation (a control character), so never inside a text
+MAX_TOKENS = 150_000  # the token tables are reset past this many distinct tokens (memory bound)
+
+_YOU = frozenset(["you", "your", "ur"])
+
+
+class _TokenIds(dict[str, int]):
+    """token -> id; an unseen token gets the next id and is queued for feature computation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[str] = []
+
+    def __missing__(self, token: str) -> int:
+        new = len(self)
+        self[token] = new
+        self.pending.append(token)
+        return new
+
+
+class _Grow:
+    """An append-only numpy array with amortised doubling."""
+
+    def __init__(self, dtype: Any, fill: int = 0) -> None:
+        self.buf: NDArray[Any] = np.full(1024, fill, dtype=dtype)
+        self.n = 0
+        self.fill = fill
+
+    def extend(self, values: Sequence[int] | NDArray[Any]) -> None:
+        k = len(values)
+        if self.n + k > len(self.buf):
+            cap = max(2 * len(self.buf), self.n + k)
+            new = np.full(cap, self.fill, dtype=self.buf.dtype)
+            new[: self.n] = self.buf[: self.n]
+            self.buf = new
+        self.buf[self.n : self.n + k] = values
+        self.n += k
+
+    @property
+    def view(self) -> NDArray[Any]:
+        return self.buf[: self.n]
+
+
+class _ModelTables:
+    """Per model: token id -> n-gram feature ids (CSR rows), bigram word id, dropped flag."""
+
+    def __init__(self, features: CommentFeatures, clf: MaskedMultiLabel) -> None:
+        text = features.text
+        if not isinstance(text, NgramVectorizer):
+            raise TypeError("CommentFeatures.text must be an NgramVectorizer")
+        self.vec = text
+        self.index = text._get_index()
+        self.n_text = int(text.n_features_out_)
+        self.idf = np.asarray(text.idf_, dtype=np.float32)
+        self.drop = frozenset(text.drop_terms)
+        self.bigrams = bool(text.word_bigrams)
+        # bigram vocabulary as integer keys over "bigram word ids"
+        words: dict[str, int] = {}
+        firsts: list[int] = []
+        seconds: list[int] = []
+        feats: list[int] = []
+        for term, j in self.index.items():
+            if term.startswith("b:"):
+                a, b = term[2:].split(" ", 1)
+                firsts.append(words.setdefault(a, len(words)))
+                seconds.append(words.setdefault(b, len(words)))
+                feats.append(j)
+        self.bigram_words = words
+        self.n_words = max(len(words), 1)
+        keys = np.asarray(firsts, dtype=np.int64) * self.n_words + np.asarray(seconds, np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.bigram_keys = keys[order]
+        self.bigram_feats = np.asarray(feats, dtype=np.int32)[order]
+        # classifier, block-wise: n-gram block and standardised dense block
+        coef_t = np.ascontiguousarray(clf.coef_.T, dtype=np.float32)
+        self.w_text = coef_t[: self.n_text]
+        self.w_dense = coef_t[self.n_text :].astype(np.float64)
+        self.intercept = np.asarray(clf.intercept_, dtype=np.float64)
+        self.mean = np.asarray(features.mean_, dtype=np.float64)
+        self.scale = np.asarray(features.scale_, dtype=np.float64)
+        self.reset()
+
+    def reset(self) -> None:
+        self.indices = _Grow(np.int32)
+        self.indptr = _Grow(np.int64)
+        self.indptr.extend([0])
+        self.bid = _Grow(np.int64, fill=-1)
+        self.dropped = _Grow(np.bool_)
+        self._table: sp.csr_matrix | None = None
+
+    def add(self, tokens: Sequence[str]) -> None:
+        """Append the rows of newly seen tokens (in id order)."""
+        index = self.index
+        token_features = self.vec._token_features
+        drop = self.drop
+        words = self.bigram_words
+        ends: list[int] = []
+        flat: list[int] = []
+        for t in tokens:
+            if t not in drop and t != SEPARATOR:
+                flat.extend(j for f in token_features(t) if (j := index.get(f)) is not None)
+            ends.append(len(flat))
+        base = int(self.indptr.view[-1])
+        self.indices.extend(flat)
+        self.indptr.extend(np.asarray(ends, dtype=np.int64) + base)
+        self.bid.extend([-1 if t == SEPARATOR or t in drop else words.get(t, -1) for t in tokens])
+        self.dropped.extend([t in drop for t in tokens])
+        self._table = None
+
+    def table(self) -> sp.csr_matrix:
+        """Token id x n-gram feature count matrix (rows may repeat a feature: a count)."""
+        if self._table is None:
+            n_tok = self.indptr.n - 1
+            ind = self.indices.view
+            self._table = sp.csr_matrix(
+                (np.ones(len(ind), dtype=np.float32), ind, self.indptr.view),
+                shape=(n_tok, self.n_text),
+            )
+        return self._table
+
+    def bigram_matrix(self, ids: NDArray[np.int64], n_docs: int) -> sp.csr_matrix | None:
+        if not self.bigrams or not len(self.bigram_keys) or len(ids) < 2:
+            return None
+        if self.drop:
+            ids = ids[~self.dropped.view[ids]]
+        doc = np.cumsum(ids == 0)  # doc of each token counts separators before it...
+        doc -= ids == 0  # ...not counting its own
+        b = self.bid.view[ids]
+        first, second = b[:-1], b[1:]
+        valid = (first >= 0) & (second >= 0)
+        if not valid.any():
+            return None
+        keys = first[valid] * self.n_words + second[valid]
+        pos = np.searchsorted(self.bigram_keys, keys)
+        pos[pos == len(self.bigram_keys)] = 0
+        hit = self.bigram_keys[pos] == keys
+        if not hit.any():
+            return None
+        feats = self.bigram_feats[pos[hit]]
+        rows = doc[:-1][valid][hit]
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
+        return sp.csr_matrix(
+            (np.ones(len(feats), dtype=np.float32), feats, indptr), shape=(n_docs, self.n_text)
+        )
+
+    def ngram_features(self, counts: sp.csr_matrix, ids: NDArray[np.int64]) -> sp.csr_matrix:
+        """TF-IDF rows (sublinear tf, idf, l2), like NgramVectorizer.transform_tokens."""
+        n_docs = counts.shape[0]
+        mat: sp.csr_matrix = counts @ self.table()
+        bigrams = self.bigram_matrix(ids, n_docs)
+        if bigrams is not None:
+            mat = mat + bigrams
+        if mat.nnz == 0:
+            return mat
+        data = (np.log(mat.data.astype(np.float32)) + 1.0) * self.idf[mat.indices]
+        rows = np.repeat(np.arange(n_docs), np.diff(mat.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_docs))
+        norms[norms == 0.0] = 1.0
+        mat.data = (data / norms[rows]).astype(np.float32)
+        return mat
+
+    def logits(self, ngrams: sp.csr_matrix, dense: NDArray[np.float64]) -> NDArray[np.float64]:
+        z = np.asarray(ngrams @ self.w_text, dtype=np.float64)
+        z += ((dense - self.mean) / self.scale).astype(np.float32).astype(np.float64) @ (
+            self.w_dense
+        )
+        z += self.intercept
+        return z
+
+
+class BatchEngine:
+    """Scores prepared batches on both models; see the module docstring."""
+
+    def __init__(
+        self,
+        spam_features: CommentFeatures,
+        spam_clf: MaskedMultiLabel,
+        tox_features: CommentFeatures,
+        tox_clf: MaskedMultiLabel,
+    ) -> None:
+        if not isinstance(spam_features.dense, SpamStructure):
+            raise TypeError("the spam model's dense features must be SpamStructure")
+        self.spam = _ModelTables(spam_features, spam_clf)
+        self.tox = _ModelTables(tox_features, tox_clf)
+        self._lock = threading.Lock()  # the token tables grow while scoring
+        self._reset()
+
+    def _reset(self) -> None:
+        self.ids = _TokenIds()
+        self.spam.reset()
+        self.tox.reset()
+        self.lex = _Grow(np.int8)
+        self.ids[SEPARATOR]  # id 0
+        self._flush()
+
+    def _flush(self) -> None:
+        pending = self.ids.pending
+        if not pending:
+            return
+        self.spam.add(pending)
+        self.tox.add(pending)
+        # lexicon flags: 1 obscene, 2 insult, 4 slur, 8 threat, 16 second person
+        self.lex.extend(
+            [
+                (t in OBSCENE_WORDS)
+                | (t in INSULT_WORDS) << 1
+                | (t in SLUR_WORDS) << 2
+                | (t in THREAT_WORDS) << 3
+                | (t in _YOU) << 4
+                for t in pending
+            ]
+        )
+        self.ids.pending = []
+
+    def token_ids(self, normalised: Sequence[str]) -> NDArray[np.int64]:
+        """Token ids of the batch, every document followed by the separator (id 0)."""
+        if len(self.ids) > MAX_TOKENS:
+            self._reset()
+        tokens = _TOKEN.findall(SEPARATOR.join(normalised) + SEPARATOR)
+        ids = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        self._flush()
+        return ids
+
+    def probabilities(
+        self, raw: Sequence[str], normalised: Sequence[str], authors: Sequence[tuple[str, str, str]]
+    ) -> NDArray[np.float64]:
+        """(n, 7): P(spam) then the six toxicity labels, clipped to [0, 1]."""
+        with self._lock:
+            return self._probabilities(raw, normalised, authors)
+
+    def _probabilities(
+        self, raw: Sequence[str], normalised: Sequence[str], authors: Sequence[tuple[str, str, str]]
+    ) -> NDArray[np.float64]:
+        n = len(raw)
+        ids = self.token_ids(normalised)
+        ends = np.flatnonzero(ids == 0)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr[1:] = ends + 1
+        counts = sp.csr_matrix(
+            (np.ones(len(ids), dtype=np.float32), ids, indptr), shape=(n, len(self.ids))
+        )
+        shape = [char_counts(r) for r in raw]
+        spam_dense = np.array(
+            [
+                SpamStructure.row_features(r, m, *a, counts=c)
+                for r, m, a, c in zip(raw, normalised, authors, shape, strict=True)
+            ],
+            dtype=np.float64,
+        ).reshape(n, -1)
+        z_spam = self.spam.logits(self.spam.ngram_features(counts, ids), spam_dense)
+        z_tox = self.tox.logits(
+            self.tox.ngram_features(counts, ids), self._text_shape(raw, shape, ids, n)
+        )
+        z = np.hstack([z_spam[:, :1], z_tox])
+        out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        return out.clip(0.0, 1.0)
+
+    def _text_shape(
+        self,
+        raw: Sequence[str],
+        shape: Sequence[tuple[int, int, int]],
+        ids: NDArray[np.int64],
+        n: int,
+    ) -> NDArray[np.float64]:
+        """TextShape.rows, from per-token lexicon flags."""
+        out = np.zeros((n, 8), dtype=np.float64)
+        for i, (r, (n_letters, n_upper, _)) in enumerate(zip(raw, shape, strict=True)):
+            out[i, 0] = n_upper / n_letters if n_letters >= 8 else 0.0
+            out[i, 1] = math.log1p(r.count("!"))
+            out[i, 7] = math.log1p(len(r)) / 5
+        flags = self.lex.view[ids]
+        hit = np.flatnonzero(flags)
+        if len(hit):
+            doc = np.searchsorted(np.flatnonzero(ids == 0), hit)
+            f = flags[hit]
+            for col, bit in ((2, 1), (3, 2), (4, 4)):
+                out[:, col] = np.log1p(np.bincount(doc, weights=(f & bit) > 0, minlength=n))
+            threat = (f & 8) > 0
+            if threat.any():  # distinct threat words
+                pairs = np.unique(np.stack([doc[threat], ids[hit][threat]], axis=1), axis=0)
+                out[:, 5] = np.log1p(np.bincount(pairs[:, 0], minlength=n))
+            insult = np.bincount(doc, weights=(f & 2) > 0, minlength=n) > 0
+            you = np.bincount(doc, weights=(f & 16) > 0, minlength=n) > 0
+            out[:, 6] = (insult & you).astype(np.float64)
+        return out
