@@ -71,15 +71,22 @@ def decode_body(body: bytes, struct: type[T]) -> T:
     """Decode JSON ``body`` as ``struct`` or raise :class:`BodyError` listing every bad field."""
     try:
         return msgspec.json.decode(body, type=struct)
-    except msgspec.ValidationError:
-        pass
+    except msgspec.ValidationError as exc:
+        first = exc
     except msgspec.DecodeError as exc:
         raise BodyError(
             "The body is not valid JSON",
             [ErrorDetail(field="$", message=str(exc))],
             status_code=400,
         ) from None
-    raw = msgspec.json.decode(body)
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:  # e.g. a number no float holds (1e400): report where it is
+        match = _PATH.search(str(first))
+        field = (match.group("path").lstrip(".") if match else "") or "$"
+        raise BodyError(
+            "The body has invalid fields", [ErrorDetail(field=field, message=_clean(str(first)))]
+        ) from None
     details = _check(raw, struct, "")
     if not details:  # a whole-value rule the per-field pass cannot see
         details = [ErrorDetail(field="$", message="Invalid body")]
