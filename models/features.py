@@ -265,7 +265,10 @@ _SPAM_AUTHOR_WORDS = re.compile(
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:usd|dollars|eur|btc)\b")
 _CAPS_RUN = re.compile(r"\b[A-Z]{4,}\b")
-_MAYBE_LINK = re.compile(r"[a-z0-9-]\.[a-z]|https?://|www\.")
+_DOT_LETTER = re.compile(r"(?<=[a-z0-9-])\.[a-z]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# every _MONEY match holds one of these
+_MONEY_HINTS = ("$", "€", "£", "usd", "dollars", "eur", "btc")
 _UPPER_B = bytes(range(65, 91))
 _LOWER_B = bytes(range(97, 123))
 _DIGIT_B = bytes(range(48, 58))
@@ -371,7 +374,18 @@ def char_counts(raw: str) -> tuple[int, int, int]:
         upper = n - len(b.translate(None, _UPPER_B))
         lower = n - len(b.translate(None, _LOWER_B))
         return upper + lower, upper, n - len(b.translate(None, _DIGIT_B))
-    return sum(map(str.isalpha, raw)), sum(map(str.isupper, raw)), sum(map(str.isdigit, raw))
+    # ASCII characters by bytes, the (usually few) others one by one
+    b = raw.encode("ascii", "ignore")
+    n = len(b)
+    upper = n - len(b.translate(None, _UPPER_B))
+    lower = n - len(b.translate(None, _LOWER_B))
+    digits = n - len(b.translate(None, _DIGIT_B))
+    other = "".join(_NON_ASCII.findall(raw))
+    return (
+        upper + lower + sum(map(str.isalpha, other)),
+        upper + sum(map(str.isupper, other)),
+        digits + sum(map(str.isdigit, other)),
+    )
 
 
 class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -438,7 +452,8 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         n_letters, n_upper, n_digits = counts or char_counts(raw)
         # every link has "http(s)://", "www." or a letter or digit right before a "." and a
         # letter after it: text without any of these has no link, and skips the link regex
-        links = extract_links(norm) if _MAYBE_LINK.search(norm) else []
+        maybe_link = "://" in norm or "www." in norm or _DOT_LETTER.search(norm) is not None
+        links = extract_links(norm) if maybe_link else []
         obfuscated = 0.0
         if links:
             raw_lower = raw.lower()
@@ -464,7 +479,7 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             obfuscated,
             math.log1p(len(emails)),
             math.log1p(len(phones)),
-            1.0 if _MONEY.search(norm) else 0.0,
+            1.0 if any(h in norm for h in _MONEY_HINTS) and _MONEY.search(norm) else 0.0,
             1.0 if name_link else 0.0,
             1.0 if url else 0.0,
             1.0 if any(lk.shortener or lk.suspicious_tld for lk in url_links) else 0.0,

@@ -396,7 +396,10 @@ _SPACED = re.compile(r"[a-z0-9./:](?<!\S.)\s(?:[a-z0-9./:]\s)+[a-z0-9./:](?!\S)"
 _SEPARATED = re.compile(r"[a-z](?<![\w.][a-z])[._\-*~][a-z](?:[._\-*~][a-z])+(?![\w])")
 # a run of letters, digits and leet symbols holding at least one non-letter (letters are checked
 # in _wordish)
-_WORDISH = re.compile(r"(?<![a-z0-9@$!*#|+])[a-z0-9@$!*#|+]*[0-9@$!*#|+][a-z0-9@$!*#|+]*")
+# (and at least one letter: a run without letters is left as it is, so it is not even matched)
+_WORDISH = re.compile(
+    r"(?<![a-z0-9@$!*#|+])(?=[0-9@$!*#|+]*[a-z])[a-z0-9@$!*#|+]*[0-9@$!*#|+][a-z0-9@$!*#|+]*"
+)
 _LEET = str.maketrans("013457892@$!|+", "oieastbgzasiit")
 _REPEAT = re.compile(r"([a-z])\1\1+")
 _SPACE = re.compile(r"\s+")
@@ -449,13 +452,20 @@ for _w in sorted(PROFANITY_LEXICON):
     _MASK_CANDIDATES[len(_w)] = (*_MASK_CANDIDATES.get(len(_w), ()), _w)
 
 
+_UNMASKED: dict[str, str] = {}
+
+
 def _wordish(m: re.Match[str]) -> str:
     token = m.group(0)
-    if not any(c.isalpha() for c in token):
-        return token
     if "@" in token and m.string[m.end() : m.end() + 1] == ".":
         return token  # e-mail address
-    return _unmask(token)
+    hit = _UNMASKED.get(token)
+    if hit is None:
+        hit = _unmask(token)
+        if len(_UNMASKED) > 50_000:
+            _UNMASKED.clear()
+        _UNMASKED[token] = hit
+    return hit
 
 
 def _repeat(m: re.Match[str]) -> str:
