@@ -21,10 +21,19 @@ import msgspec
 from service.accounts import Principal, allowed_sites, can_access
 from service.authors import author_key
 from service.callbacks import queue_callback
-from service.schemas import CommentIn, CommentRecord, Finding, SitePublic, Verdict, VerdictEvent
+from service.schemas import (
+    CommentIn,
+    CommentRecord,
+    ErrorDetail,
+    Finding,
+    SitePublic,
+    Verdict,
+    VerdictEvent,
+)
 from service.store import Store
 from service.tasks_client import TaskClient
 from service.text import plain_text, suggestion_words
+from service.validation import BodyError
 
 __all__ = [
     "ACTIONS",
@@ -349,11 +358,23 @@ def _encode_cursor(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> BodyError:
+    detail = ErrorDetail(field="cursor", message="Not a cursor this listing gave out")
+    return BodyError("Bad cursor", [detail], status_code=400)
+
+
 def _decode_cursor(cursor: str) -> str:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
-        raise ModerationError(400, "Bad cursor") from None
+        raise _bad_cursor() from None
+
+
+def _offset_cursor(cursor: str) -> int:
+    raw = _decode_cursor(cursor) if cursor else "0"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise _bad_cursor()
+    return int(raw)
 
 
 def _candidates(store: Store, sites: list[str], flt: QueueFilter) -> list[tuple[float, str, str]]:
@@ -411,7 +432,7 @@ def list_queue(
     has_more = False
     next_cursor = ""
     if flt.sort == "score":
-        offset = int(_decode_cursor(cursor) or 0) if cursor else 0
+        offset = _offset_cursor(cursor)
         ranked = [r for _, r in _records(store, rows[:_SCORE_SORT_LIMIT], flt)]
         ranked.sort(key=lambda r: (-_top_score(r.verdict, flt.attribute), r.received_at))
         page = ranked[offset : offset + limit]
@@ -425,7 +446,7 @@ def list_queue(
             try:
                 after = (float(score_raw), site_id, record_id)
             except ValueError:
-                raise ModerationError(400, "Bad cursor") from None
+                raise _bad_cursor() from None
             newest = flt.sort == "newest"
             rows = [r for r in rows if (r < after if newest else r > after)]
         for row, record in _records(store, rows, flt):

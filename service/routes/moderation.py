@@ -6,6 +6,7 @@ checks the site against the account: a moderator sees and acts only on their sit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -82,10 +83,25 @@ def _filter(**raw: Any) -> QueueFilter:
         ) from None
 
 
+_STREAM_ID = re.compile(r"^([0-9]{1,20})-([0-9]{1,20})$")
+
+
+def _check_stream_cursor(cursor: str) -> None:
+    """A stream cursor is ``<ms>-<seq>``, as the listing gave it out: else a 400, not a 503."""
+    match = _STREAM_ID.match(cursor)
+    if cursor and (match is None or max(int(g) for g in match.groups()) >= 2**64):
+        raise BodyError(
+            "Bad cursor",
+            [ErrorDetail(field="cursor", message="Not a cursor this listing gave out")],
+            status_code=400,
+        )
+
+
 def _audit_rows(
     services: Services, principal: Principal, site: str, cursor: str, newest_first: bool
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Audit entries the principal may read (their sites; an admin: all), after ``cursor``."""
+    _check_stream_cursor(cursor)
     if site and not can_access(principal.account, site):
         raise ModerationError(403, f"You do not moderate site {site!r}")
     sites = {site} if site else set(allowed_sites(services.store, principal.account))

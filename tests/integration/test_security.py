@@ -1,0 +1,31 @@
+"""Security and robustness of the api against a real api process and Redis: bad input gets a
+clear 4xx naming the field, never a 500 or a misleading 503; access stays within a moderator's
+sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/v1/moderation/queue", {"sort": "score", "cursor": "YWJj"}),  # base64 of "abc"
+        ("/v1/moderation/queue", {"sort": "score", "cursor": "LTE"}),  # base64 of "-1"
+        ("/v1/moderation/queue", {"cursor": "YWJj"}),
+        ("/v1/moderation/audit", {"cursor": "abc"}),
+        ("/v1/moderation/audit", {"cursor": "99999999999999999999-1"}),
+    ],
+)
+def test_a_bad_cursor_is_a_400_naming_the_cursor(
+    make_site: Any, make_moderator: Any, path: str, query: dict[str, str]
+) -> None:
+    site = make_site()
+    mod = make_moderator([site.id])
+    response = mod.token_client.get(path, params=query)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "bad_request"
+    assert [d["field"] for d in body["details"]] == ["cursor"]
