@@ -51,13 +51,11 @@ def create_site(store: Store, settings: Settings, data: SiteCreate) -> SiteOut:
 
 
 def update_site(store: Store, settings: Settings, site_id: str, data: SiteUpdate) -> SiteOut:
-    site = store.get_site(site_id)
-    if site is None:
-        raise SiteNotFoundError(site_id)
     _check_urls(settings, data.url, data.callback_url)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-    updated = msgspec.structs.replace(site, **changes)
-    store.save_site(updated)
+    updated = store.modify_site(site_id, lambda site: msgspec.structs.replace(site, **changes))
+    if updated is None:
+        raise SiteNotFoundError(site_id)
     return site_out(updated)
 
 

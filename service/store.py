@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -225,6 +225,10 @@ class IntakeResult:
     record_id: str
     created: bool
     received_at: float
+    kick: bool = False
+    """The caller should send a scoring task: no drainer was asked for lately."""
+    rate_limited: RateLimitResult | None = None
+    """Set when a bucket was empty: nothing was stored and ``record_id`` is empty."""
 
 
 @dataclass(frozen=True)
@@ -258,8 +262,10 @@ class Delivery:
     """Attempts made before the last re-drive; the retry budget counts from here."""
 
 
-def _load_script(client: redis.Redis, name: str) -> Any:
-    return client.register_script((_LUA_DIR / f"{name}.lua").read_text())
+def _load_script(client: redis.Redis, name: str, *libraries: str) -> Any:
+    """Register a Lua script; ``libraries`` are Lua files whose text goes before it."""
+    parts = [*libraries, name]
+    return client.register_script("\n".join((_LUA_DIR / f"{p}.lua").read_text() for p in parts))
 
 
 def _s(value: Any) -> str:
@@ -274,8 +280,9 @@ class Store:
         self.r: Any = client
         self.keys = Keys(prefix)
         self.retention_seconds = max(1, int(retention_days * 86400))
-        self._ratelimit = _load_script(client, "ratelimit")
-        self._intake = _load_script(client, "intake")
+        self._ratelimit = _load_script(client, "ratelimit", "buckets")
+        self._admit = _load_script(client, "admit", "buckets")
+        self._site_by_key = _load_script(client, "site_by_key")
         self._claim = _load_script(client, "claim")
         self._set_verdict = _load_script(client, "set_verdict")
         self._flood = _load_script(client, "flood")
@@ -329,30 +336,48 @@ class Store:
         sites = [self.get_site(i) for i in ids]
         return [s for s in sites if s is not None]
 
-    def save_site(self, site: SitePublic) -> None:
-        self.r.set(self.keys.site(site.id), self._encoder.encode(site))
+    def modify_site(
+        self, site_id: str, change: Callable[[SitePublic], SitePublic]
+    ) -> SitePublic | None:
+        """Apply ``change`` to a site as one atomic step (WATCH, retried if another writer got
+        in between); a changed API key hash moves the key's lookup entry with it."""
+        key = self.keys.site(site_id)
+        with self.r.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        pipe.unwatch()
+                        return None
+                    site = msgspec.json.decode(raw, type=SitePublic)
+                    updated = change(site)
+                    pipe.multi()
+                    pipe.set(key, self._encoder.encode(updated))
+                    if updated.api_key_hash != site.api_key_hash:
+                        pipe.delete(self.keys.api_key(site.api_key_hash))
+                        pipe.set(self.keys.api_key(updated.api_key_hash), site_id)
+                    pipe.execute()
+                    return updated
+                except redis.WatchError:
+                    continue
 
     def rotate_api_key(self, site_id: str) -> str | None:
         """Give a site a new API key; the old one stops working at once."""
-        site = self.get_site(site_id)
-        if site is None:
-            return None
         api_key = f"cgk_{site_id[2:]}_{secrets.token_urlsafe(32)}"
         new_hash = hash_api_key(api_key)
-        updated = msgspec.structs.replace(site, api_key_hash=new_hash)
-        pipe = self.r.pipeline(transaction=True)
-        pipe.delete(self.keys.api_key(site.api_key_hash))
-        pipe.set(self.keys.api_key(new_hash), site_id)
-        pipe.set(self.keys.site(site_id), self._encoder.encode(updated))
-        pipe.execute()
-        return api_key
+        updated = self.modify_site(
+            site_id, lambda site: msgspec.structs.replace(site, api_key_hash=new_hash)
+        )
+        return None if updated is None else api_key
 
     def site_for_api_key(self, api_key: str) -> SitePublic | None:
         """The site an API key belongs to; the lookup is by hash, so no secret is compared."""
-        site_id = self.r.get(self.keys.api_key(hash_api_key(api_key)))
-        if site_id is None:
-            return None
-        return self.get_site(_s(site_id))
+        before, _, after = self.keys.site("\0").partition("\0")
+        raw = self._site_by_key(
+            keys=[self.keys.api_key(hash_api_key(api_key))], args=[before, after]
+        )
+        return None if raw is None else msgspec.json.decode(raw, type=SitePublic)
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -372,29 +397,54 @@ class Store:
         return RateLimitResult(False, int(wait_ms) / 1000.0, buckets[int(index) - 1][0])
 
     def accept_comment(
-        self, site_id: str, comment: CommentIn, request_id: str, now: float | None = None
+        self,
+        site_id: str,
+        comment: CommentIn,
+        request_id: str,
+        buckets: Sequence[tuple[str, str, float, float]] = (),
+        now: float | None = None,
+        kick_ttl_seconds: float = 2.0,
     ) -> IntakeResult:
-        """Store a comment as pending and queue it, or return the record a repeat refers to."""
+        """Admit a comment in one atomic round trip: charge the rate-limit ``buckets``, then
+        store it pending and queue it, or return the record a repeat refers to; counted for
+        the metrics either way."""
         record_id = new_record_id()
         received = time.time() if now is None else now
-        created, rid = self._intake(
+        args: list[Any] = [
+            record_id,
+            self._encoder.encode(comment),
+            repr(received),
+            site_id,
+            request_id,
+            max(self.retention_seconds, _IDEMPOTENCY_MIN_TTL),
+            _member(site_id, record_id),
+            int(kick_ttl_seconds * 1000),
+            *(
+                _series("comments_total", {"site": site_id, "outcome": outcome})
+                for outcome in ("rate_limited", "duplicate", "accepted")
+            ),
+            _MINUTE_TTL,
+            len(buckets),
+        ]
+        for _, _, rate, capacity in buckets:
+            args.extend((rate, capacity))
+        status, value, extra = self._admit(
             keys=[
                 self.keys.record(site_id, record_id),
                 self.keys.external(site_id, comment.id),
                 self.keys.score_queue(),
                 self.keys.pending(),
+                self.keys.kick(),
+                self.keys.counters(),
+                self.keys.minute(int(received // 60)),
+                *(self.keys.bucket(site_id, kind, v) for kind, v, _, _ in buckets),
             ],
-            args=[
-                record_id,
-                self._encoder.encode(comment),
-                repr(received),
-                site_id,
-                request_id,
-                max(self.retention_seconds, _IDEMPOTENCY_MIN_TTL),
-                _member(site_id, record_id),
-            ],
+            args=args,
         )
-        return IntakeResult(_s(rid), bool(created), received)
+        if int(status) == 0:
+            limited = RateLimitResult(False, int(value) / 1000.0, buckets[int(extra) - 1][0])
+            return IntakeResult("", False, received, rate_limited=limited)
+        return IntakeResult(_s(value), int(status) == 1, received, kick=bool(int(extra)))
 
     def kick_scoring(self, ttl_seconds: float = 2.0) -> bool:
         """True when the caller should send a scoring task: no drain was asked for lately."""

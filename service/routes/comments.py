@@ -130,18 +130,18 @@ def _intake(
     services: Services, site: SitePublic, comment: CommentIn, request_id: str
 ) -> IntakeResult:
     store = services.store
-    try:
-        charge_rate_limits(services, site, comment)
-    except RateLimitedError:
-        store.note_intake(site.id, "rate_limited")
-        raise
-    result = store.accept_comment(site.id, comment, request_id)
-    store.note_intake(site.id, "accepted" if result.created else "duplicate")
+    result = store.accept_comment(
+        site.id, comment, request_id, rate_buckets(services, site, comment)
+    )
+    if result.rate_limited is not None:
+        raise RateLimitedError(
+            result.rate_limited.retry_after_seconds, result.rate_limited.limited_by
+        )
     log.info(
         "comment accepted" if result.created else "comment repeated",
         extra={"site": site.id, "record": result.record_id},
     )
-    if result.created and store.kick_scoring():
+    if result.kick:
         try:
             services.tasks.score_pending()
         except Exception:  # the record is queued; the sweep kicks scoring if this send failed
