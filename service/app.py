@@ -95,6 +95,14 @@ def _on_http_error(_: Request[Any, Any, State], exc: HTTPException) -> Response[
 def _on_unexpected(request: Request[Any, Any, State], exc: Exception) -> Response[ErrorBody]:
     import redis
 
+    if isinstance(exc, redis.ResponseError) and "stream id" in str(exc).lower():
+        # a cursor the client made up reached XRANGE (the verdict feed passes it through):
+        # the client's mistake, not an unavailable store
+        return error_response(
+            400,
+            "Bad cursor",
+            [ErrorDetail(field="cursor", message="Not a cursor this listing gave out")],
+        )
     if isinstance(exc, redis.RedisError):
         log.error("redis unavailable on %s: %s", request.url.path, exc)
         return error_response(

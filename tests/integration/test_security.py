@@ -29,3 +29,13 @@ def test_a_bad_cursor_is_a_400_naming_the_cursor(
     body = response.json()
     assert body["error"] == "bad_request"
     assert [d["field"] for d in body["details"]] == ["cursor"]
+
+
+@pytest.mark.parametrize("cursor", ["abc", "1-", "99999999999999999999999-1", "-"])
+def test_a_bad_verdict_feed_cursor_is_a_400_not_store_unavailable(
+    make_site: Any, cursor: str
+) -> None:
+    site = make_site()
+    response = site.client.get("/v1/verdicts", params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+    assert [d["field"] for d in response.json()["details"]] == ["cursor"]
