@@ -93,6 +93,16 @@ def clean_rss() -> None:
     )
 
 
+def has_locale(name: str) -> bool:
+    """Whether the C library knows locale ``name`` (``locale -a`` spells en_US.UTF-8 en_US.utf8)."""
+    try:
+        run = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=False)
+    except OSError:
+        return False
+    want = name.lower().replace("-", "")
+    return any(line.strip().lower().replace("-", "") == want for line in run.stdout.splitlines())
+
+
 def eval_sets(data: Path) -> dict[str, list[D.LabelledExample]]:
     sets: dict[str, list[D.LabelledExample]] = {"olid_test_A": D.load_olid_test(data)}
     bias = D.load_bias_eval(data)
@@ -250,6 +260,13 @@ def compare(
         ("alt-profanity-check", "profanity_check", "alt-profanity-check"),
         ("hatesonar", "hatesonar", "hatesonar"),
     ):
+        if module == "hatesonar" and not has_locale("en_US.UTF-8"):
+            # its ONNX string normaliser builds std::locale("en_US.UTF-8") whatever LANG says
+            say(
+                "  hatesonar: skipped, it needs the en_US.UTF-8 locale; as root: apt-get install "
+                "-y locales && echo 'en_US.UTF-8 UTF-8' >> /etc/locale.gen && locale-gen"
+            )
+            continue
         check = subprocess.run([str(py), "-c", f"import {module}"], capture_output=True)
         if check.returncode != 0:
             say(f"  installing {spec} ...")

@@ -233,19 +233,18 @@ class Scorer:
         self, item: TextInput, attributes: Sequence[str] | None = None
     ) -> dict[str, list[Span]]:
         """Spans of ``item.text`` (original offsets) that drove each attribute's score."""
-        from models.explain import explain_spans
+        from models.explain import explain_many
 
-        out: dict[str, list[Span]] = {}
+        wanted = []
         for attribute in attributes or ATTRIBUTES:
             if attribute == "spam":
-                out[attribute] = explain_spans(self.spam, 0, item)
+                wanted.append((attribute, self.spam, 0, 0))
             elif attribute in TOXICITY_LABELS:
-                out[attribute] = explain_spans(
-                    self.toxicity, TOXICITY_LABELS.index(attribute), item
-                )
+                k = TOXICITY_LABELS.index(attribute)
+                wanted.append((attribute, self.toxicity, k, k + 1))
             else:
                 raise KeyError(f"unknown attribute {attribute!r}; expected one of {ATTRIBUTES}")
-        return out
+        return explain_many(item, wanted, self.score_array)
 
 
 def _resolve(root: Path | None) -> Path:
