@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.netguard import CallbackURLError, check_callback_url
 from service.schemas import CommentIn
 from service.validation import BodyError, decode_body
 
@@ -14,3 +15,32 @@ def test_a_number_too_big_for_a_float_is_a_422_naming_the_field() -> None:
         decode_body(b'{"id": 1e400, "content": "hi"}', CommentIn)
     assert err.value.status_code == 422
     assert [d.field for d in err.value.details] == ["id"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254 (cloud metadata)
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+        "http://[2002:c0a8:101::1]/hook",  # 6to4 of 192.168.1.1
+        "http://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible (deprecated) form
+        "http://[::10.0.0.1]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook",  # Teredo, client 10.0.0.1
+    ],
+)
+def test_ipv6_forms_of_internal_ipv4_addresses_are_refused(url: str) -> None:
+    with pytest.raises(CallbackURLError):
+        check_callback_url(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::5db8:d822]/hook",
+        "http://[2002:5db8:d822::1]/hook",
+        "http://93.184.216.34/",
+    ],
+)
+def test_ipv6_forms_of_public_ipv4_addresses_are_allowed(url: str) -> None:
+    check_callback_url(url, allow_private=False)
