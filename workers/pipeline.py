@@ -11,8 +11,10 @@ from service.store import Store
 from workers.checks import Check, CheckContext
 from workers.checks.duplicates import DuplicateCheck
 from workers.checks.flood import FloodCheck
+from workers.checks.language import LanguageCheck
 from workers.checks.links import LinksCheck
 from workers.checks.model import ModelCheck
+from workers.checks.relevance import RelevanceCheck
 from workers.checks.reputation import ReputationCheck
 from workers.checks.signals import SignalsCheck
 from workers.checks.words import WordListCheck
@@ -44,6 +46,8 @@ class Pipeline:
             DuplicateCheck(store),
             FloodCheck(store),
             ReputationCheck(store),
+            LanguageCheck(),
+            RelevanceCheck(),
         ]
 
     def _run_check(self, check: Check, batch: list[CheckContext]) -> list[list[Finding]]:

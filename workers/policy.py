@@ -26,6 +26,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "FLOOD": 0.6,
     "KNOWN_SPAMMER": 0.7,
     "TRUSTED_AUTHOR": -0.3,
+    "LANGUAGE_MISMATCH": 0.3,
+    "OFF_TOPIC": 0.2,
 }
 
 TOXICITY_ATTRIBUTES = tuple(a for a in ATTRIBUTES if a != "spam")

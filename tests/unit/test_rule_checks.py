@@ -9,7 +9,9 @@ import msgspec
 from service.schemas import CommentIn, CommentRecord, SiteConfig, SitePublic, WordLists
 from workers.checks.base import CheckContext, plain_text
 from workers.checks.duplicates import NEAR_DISTANCE, hamming, simhash
+from workers.checks.language import LanguageCheck, detect_language
 from workers.checks.links import LinksCheck, find_links
+from workers.checks.relevance import RelevanceCheck
 from workers.checks.signals import SignalsCheck
 from workers.checks.words import WordListCheck
 
@@ -85,3 +87,36 @@ def test_simhash_is_close_for_near_duplicates_and_far_otherwise() -> None:
 def test_plain_text_of_html_and_markdown() -> None:
     assert plain_text("<p>Hi &amp; <b>bye</b></p>", "html").split() == ["Hi", "&", "bye"]
     assert plain_text("see [here](http://x.io)", "markdown") == "see here http://x.io"
+
+
+def test_language_is_detected_only_when_clear() -> None:
+    assert detect_language("Thanks for the article, it is one of the best on the subject") == "en"
+    assert detect_language("Das ist nicht der Artikel, den ich mit dir lesen wollte") == "de"
+    assert detect_language("Очень интересная статья, спасибо автору за работу") == "ru"
+    assert detect_language("ok") == ""
+    assert detect_language("Harbour Harbour Harbour boats ferries") == ""
+
+
+def test_language_mismatch_against_the_declared_language() -> None:
+    russian = "Купить дешевые часы онлайн прямо сейчас, лучшие цены"
+    (found,) = LanguageCheck().run([ctx(russian, post={"lang": "en-GB"})])
+    assert codes(found) == {"LANGUAGE_MISMATCH"}
+    (same,) = LanguageCheck().run([ctx(russian, post={"lang": "ru"})])
+    assert same == []
+    (undeclared,) = LanguageCheck().run([ctx(russian)])
+    assert undeclared == []
+
+
+def test_off_topic_needs_a_long_comment_and_a_topic() -> None:
+    generic = (
+        "Our company offers professional essay writing services for students worldwide, "
+        "cheap prices, fast delivery, guaranteed satisfaction, contact our friendly support "
+        "team today for discounts"
+    )
+    post = {"title": "Harbour works begin", "excerpt": "The council starts dredging the harbour"}
+    (found,) = RelevanceCheck().run([ctx(generic, post=post)])
+    assert codes(found) == {"OFF_TOPIC"}
+    on_topic = generic + " and the harbour dredging"
+    assert RelevanceCheck().run([ctx(on_topic, post=post)]) == [[]]
+    assert RelevanceCheck().run([ctx("Great post!", post=post)]) == [[]]
+    assert RelevanceCheck().run([ctx(generic)]) == [[]]
