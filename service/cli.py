@@ -370,6 +370,37 @@ def cmd_retrain(rest: list[str]) -> int:
     return cmd_delegate("workers.retrain", rest)
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Make a demo site and post sample comments (on the news post this project started from)
+    to a running service, so the review queue and /ops have something to show."""
+    import httpx
+
+    token = settings.admin_token or _admin_token(settings)
+    demo = json.loads((Path(__file__).with_name("demo.json")).read_text())
+    admin = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=args.url, timeout=30) as client:
+        made = client.post(
+            "/v1/admin/sites",
+            json={"name": "Demo news", "url": "https://news.example"},
+            headers=admin,
+        )
+        if made.status_code != 201:
+            print(f"error: creating the demo site: HTTP {made.status_code} {made.text}")
+            print("Is `commentguard up` running, and is the admin token the one it printed?")
+            return 1
+        site = made.json()
+        print(f"demo site {site['id']}; api key {site['api_key']}")
+        key = {"Authorization": f"Bearer {site['api_key']}"}
+        for number, comment in enumerate(demo["comments"], 1):
+            body = {"id": f"demo-{number}", "post": demo["post"], **comment}
+            answer = client.post("/v1/comments", params={"wait": 10}, json=body, headers=key)
+            verdict = answer.json().get("verdict") or {}
+            decision = verdict.get("decision", answer.json().get("status", "?"))
+            print(f"  {decision:<8} {comment['content'][:70]}")
+    print(f"Review the held ones at {args.url}/moderate (log in as an admin moderator).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commentguard", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -401,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="redraw every SECONDS (default 2) until Ctrl-C",
     )
     status.add_argument("--json", action="store_true")
+
+    demo = sub.add_parser("demo", help="post sample comments to a running service")
+    demo.add_argument("--url", default="http://127.0.0.1:8000")
 
     sites = sub.add_parser("sites", help="manage sites (tenants)")
     sites_sub = sites.add_subparsers(dest="sites_cmd", required=True)
@@ -483,6 +517,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_status(_store(settings), args.watch, args.json)
         if args.cmd == "sites":
             return cmd_sites(args, settings)
+        if args.cmd == "demo":
+            return cmd_demo(args, settings)
         if args.cmd == "moderators":
             return cmd_moderators(args, settings)
         if args.cmd == "feedback":

@@ -59,6 +59,13 @@ def test_up_starts_everything_from_nothing_and_stops_cleanly(tmp_path: Path) -> 
         )
         assert response.status_code == 200, response.text
         assert response.json()["verdict"]["decision"] == "approve"
+        # and the demo fills the queue with sample comments, each with a verdict
+        demo = cli(env, "demo", "--url", f"http://127.0.0.1:{port}")
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        decisions = [line.split()[0] for line in demo.stdout.splitlines() if line.startswith("  ")]
+        assert len(decisions) == 8
+        assert {"approve", "spam"} <= set(decisions)
+        assert "hold" in decisions or "reject" in decisions
     finally:
         # and SIGTERM stops api, worker, beat and Redis
         os.killpg(up.pid, signal.SIGTERM)
