@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
-from service.netguard import CallbackURLError, check_callback_url
+from service.netguard import CallbackURLError, check_callback_url, resolve_public
 from service.schemas import DeliveryAttempt
 from service.settings import Settings
 from service.store import Store
 
-__all__ = ["Outcome", "attempt_delivery", "backoff_seconds", "sign"]
+__all__ = ["Outcome", "PinnedTransport", "attempt_delivery", "backoff_seconds", "sign"]
 
 log = logging.getLogger("commentguard.delivery")
 
@@ -36,6 +38,46 @@ def backoff_seconds(
     """Capped exponential backoff with jitter: somewhere in the upper half of base * 2^(n-1)."""
     ceiling = min(cap, base * 2 ** max(0, attempt - 1))
     return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+class PinnedTransport(httpx.BaseTransport):
+    """Connects to the very address the filter approved, so DNS cannot change its answer
+    between the check and the connection (DNS rebinding to an internal address).
+
+    A host name is resolved once per request; every address must be public, and the request
+    goes to the first one with the name kept in ``Host`` and in TLS (SNI and certificate).
+    With ``allow_private`` there is nothing to guard and requests pass through unchanged.
+    """
+
+    def __init__(
+        self,
+        allow_private: bool,
+        inner: httpx.BaseTransport | None = None,
+        resolve: Callable[[str, int], list[str]] = resolve_public,
+    ) -> None:
+        self._allow_private = allow_private
+        self._inner = inner or httpx.HTTPTransport()
+        self._resolve = resolve
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if not self._allow_private and not _is_ip(host):
+            port = request.url.port or (443 if request.url.scheme == "https" else 80)
+            address = self._resolve(host, port)[0]  # raises CallbackURLError when internal
+            request.url = request.url.copy_with(host=address)
+            request.extensions = {**request.extensions, "sni_hostname": host}
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

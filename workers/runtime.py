@@ -13,6 +13,7 @@ import httpx
 from service.settings import Settings, get_settings
 from service.store import Store
 from service.tasks_client import TaskClient
+from workers.delivery import PinnedTransport
 from workers.heartbeat import Heartbeat
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class Runtime:
     def http(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client(
+                transport=PinnedTransport(self.settings.allow_private_callbacks),
                 follow_redirects=False,
                 timeout=self.settings.callback_timeout_seconds,
                 headers={"User-Agent": "Commentguard-Webhook/1"},

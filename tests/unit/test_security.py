@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
+import httpx
 import pytest
 
 from service.netguard import CallbackURLError, check_callback_url
 from service.schemas import CommentIn
 from service.validation import BodyError, decode_body
+from workers.delivery import PinnedTransport
 
 
 def test_a_number_too_big_for_a_float_is_a_422_naming_the_field() -> None:
@@ -44,3 +49,51 @@ def test_ipv6_forms_of_internal_ipv4_addresses_are_refused(url: str) -> None:
 )
 def test_ipv6_forms_of_public_ipv4_addresses_are_allowed(url: str) -> None:
     check_callback_url(url, allow_private=False)
+
+
+def _capture() -> tuple[list[httpx.Request], httpx.MockTransport]:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    return seen, httpx.MockTransport(handler)
+
+
+def test_callbacks_connect_to_the_address_that_was_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a name whose DNS answer changes after the first look-up (DNS rebinding)
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
+
+    def getaddrinfo(host: str, port: int, **_: object) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    seen, inner = _capture()
+    with httpx.Client(transport=PinnedTransport(False, inner)) as client:
+        client.post("https://hooks.blog.example/cg?x=1", content=b"{}")
+    # then the request goes to the checked address, named as the blog in Host and TLS
+    (request,) = seen
+    assert request.url.host == "93.184.216.34"
+    assert request.url.path == "/cg"
+    assert request.url.query == b"x=1"
+    assert request.headers["host"] == "hooks.blog.example"
+    assert request.extensions["sni_hostname"] == "hooks.blog.example"
+
+
+def test_a_name_resolving_inside_the_network_is_refused_before_connecting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def getaddrinfo(host: str, port: int, **_: object) -> list[Any]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("64:ff9b::a9fe:a9fe", port, 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    seen, inner = _capture()
+    with (
+        httpx.Client(transport=PinnedTransport(False, inner)) as client,
+        pytest.raises(CallbackURLError),
+    ):
+        client.post("https://rebind.example/hook", content=b"{}")
+    assert seen == []
