@@ -87,6 +87,10 @@ def configure_logging(level: str | int = "INFO") -> None:
         for old in list(logger.handlers):
             logger.removeHandler(old)
         logger.propagate = True
+    # httpx logs every request's full URL at INFO: a callback URL's query can carry the
+    # receiver's own secret (``?token=...``); the delivery log line says what is needed
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 class RequestIdMiddleware:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
 import httpx
 import pytest
 
+from service.logs import configure_logging
 from service.netguard import CallbackURLError, check_callback_url
 from service.schemas import CommentIn
 from service.validation import BodyError, decode_body
@@ -97,3 +99,24 @@ def test_a_name_resolving_inside_the_network_is_refused_before_connecting(
     ):
         client.post("https://rebind.example/hook", content=b"{}")
     assert seen == []
+
+
+def test_callback_urls_with_their_query_are_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("httpx").level)
+    try:
+        configure_logging("INFO")
+        _, inner = _capture()
+        with httpx.Client(transport=inner) as client:
+            client.post("https://blog.example/hook?token=receiver-secret", content=b"{}")
+        logging.getLogger("commentguard.delivery").info("callback attempt")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])
+        logging.getLogger("httpx").setLevel(saved[2])
+    logged = capsys.readouterr().err
+    assert "callback attempt" in logged
+    assert "receiver-secret" not in logged
