@@ -211,3 +211,24 @@ def test_fast_path_survives_a_token_table_reset(
     # then
     for got, want in zip(first + rest, expected, strict=True):
         assert got == pytest.approx(want, abs=1e-6)
+
+
+def test_explain_all_attributes_matches_explaining_each(trained: Path, tmp_path: Path) -> None:
+    # given
+    from models.explain import explain_spans
+    from models.types import TOXICITY_LABELS
+
+    root = tmp_path / "deploy"
+    promote(root, trained)
+    scorer = load_scorer(root)
+    item = TextInput("You are a stupid id1ot!! Free cash at b i t . l y / win, you loser")
+    # when
+    together = scorer.explain(item)
+    # then
+    alone = {"spam": explain_spans(scorer.spam, 0, item)}
+    alone |= {a: explain_spans(scorer.toxicity, k, item) for k, a in enumerate(TOXICITY_LABELS)}
+    assert set(together) == set(ATTRIBUTES)
+    for attribute in ATTRIBUTES:
+        got, want = together[attribute], alone[attribute]
+        assert [(s.start, s.end) for s in got] == [(s.start, s.end) for s in want]
+        assert [s.score for s in got] == pytest.approx([s.score for s in want], abs=1e-6)
