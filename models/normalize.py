@@ -498,15 +498,24 @@ _STEPS: tuple[tuple[re.Pattern[str], _Repl | str, tuple[str, ...]], ...] = (
 )
 
 
-def _applies(guard: tuple[str, ...], s: str) -> bool:
-    return not guard or any(g in s for g in guard)
+# a necessary condition for a step to match, cheaper to scan for than the step's own pattern
+_PRECHECK: dict[re.Pattern[str], re.Pattern[str]] = {
+    _SEPARATED: re.compile(r"[._\-*~][a-z][._\-*~]"),  # "f.u.c.k" holds ".u."
+}
+
+
+def _applies(guard: tuple[str, ...], s: str, pattern: re.Pattern[str] | None = None) -> bool:
+    if guard and not any(g in s for g in guard):
+        return False
+    pre = _PRECHECK.get(pattern) if pattern is not None else None
+    return pre is None or pre.search(s) is not None
 
 
 def normalize(text: str) -> str:
     """Return the normalised form of ``text`` that every model's features are computed on."""
     s = fold_chars(text)
     for pattern, repl, guard in _STEPS:
-        if _applies(guard, s):
+        if _applies(guard, s, pattern):
             s = pattern.sub(repl, s)
     return " ".join(s.split())
 
@@ -526,7 +535,7 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
         origin.extend([i] * len(folded))
     s = "".join(chars)
     for pattern, repl, guard in (*_STEPS, (_SPACE, " ", ())):
-        if _applies(guard, s):
+        if _applies(guard, s, pattern):
             s, origin = _sub_tracked(pattern, repl, s, origin)
     # strip, keeping offsets aligned
     left = len(s) - len(s.lstrip())
