@@ -193,6 +193,9 @@ class Keys:
     def session(self, session_id: str) -> str:
         return f"{self.prefix}:sess:{session_id}"
 
+    def account_sessions(self, account_id: str) -> str:
+        return f"{self.prefix}:acct:{account_id}:sessions"
+
     def decided(self, site_id: str, status: str) -> str:
         return f"{self.prefix}:{{{site_id}}}:decided:{status}"
 
@@ -810,7 +813,33 @@ class Store:
         return len(hashes)
 
     def create_session(self, session_id: str, account_id: str, ttl_seconds: int) -> None:
-        self.r.set(self.keys.session(session_id), account_id, ex=max(1, ttl_seconds))
+        """A session, also listed under its account so a password change can end them all."""
+        listed = self.keys.account_sessions(account_id)
+        known = [_s(m) for m in self.r.smembers(listed)]
+        gone = [m for m, alive in zip(known, self._exist_each(known), strict=True) if not alive]
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(self.keys.session(session_id), account_id, ex=max(1, ttl_seconds))
+        pipe.sadd(listed, session_id)
+        if gone:  # sessions that expired on their own
+            pipe.srem(listed, *gone)
+        pipe.execute()
+
+    def _exist_each(self, session_ids: list[str]) -> list[bool]:
+        pipe = self.r.pipeline(transaction=False)
+        for session_id in session_ids:
+            pipe.exists(self.keys.session(session_id))
+        return [bool(n) for n in pipe.execute()] if session_ids else []
+
+    def revoke_account_sessions(self, account_id: str) -> int:
+        """End every session of an account (password changed, account disabled)."""
+        listed = self.keys.account_sessions(account_id)
+        session_ids = [_s(m) for m in self.r.smembers(listed)]
+        pipe = self.r.pipeline(transaction=True)
+        for session_id in session_ids:
+            pipe.delete(self.keys.session(session_id))
+        pipe.delete(listed)
+        pipe.execute()
+        return len(session_ids)
 
     def session_account(self, session_id: str, ttl_seconds: int) -> str | None:
         """The account of a live session, whose idle timeout starts again (GETEX: one step)."""

@@ -150,6 +150,10 @@ class AdminModeratorsController(Controller):
         store.save_account(updated)
         if data.disabled:
             store.revoke_account_tokens(account.id)
+        if data.disabled or data.password is not None:
+            # whoever logged in with the old password (perhaps the reason for the change)
+            # must not stay logged in
+            store.revoke_account_sessions(account.id)
         return moderator_out(updated)
 
     @post("/{account_id:str}/tokens", status_code=201, sync_to_thread=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 
@@ -39,3 +40,20 @@ def test_a_bad_verdict_feed_cursor_is_a_400_not_store_unavailable(
     response = site.client.get("/v1/verdicts", params={"cursor": cursor})
     assert response.status_code == 400, response.text
     assert [d["field"] for d in response.json()["details"]] == ["cursor"]
+
+
+def test_a_password_change_ends_the_sessions_of_the_old_password(
+    admin: httpx.Client, make_moderator: Any
+) -> None:
+    # given a moderator logged in twice (two browsers), perhaps one of them an intruder
+    mod = make_moderator()
+    first, second = mod.login(), mod.login()
+    assert first.get("/v1/moderation/me").status_code == 200
+    # when an admin sets a new password
+    changed = admin.patch(f"/v1/admin/moderators/{mod.id}", json={"password": "new-pw-12345"})
+    assert changed.status_code == 200, changed.text
+    # then neither session works any more, and the new password logs in
+    assert first.get("/v1/moderation/me").status_code == 401
+    assert second.get("/v1/moderation/me").status_code == 401
+    mod.password = "new-pw-12345"
+    assert mod.login().get("/v1/moderation/me").status_code == 200
