@@ -51,7 +51,11 @@ def check_callback_url(url: str, allow_private: bool, resolve: bool = False) -> 
     With ``resolve`` the host name is looked up and every address it has must be public, so a
     name that points inside the network is refused too.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:  # e.g. "http://[::1" (an unclosed IPv6 literal)
+        raise CallbackURLError(f"callback_url is not a valid URL: {exc}") from None
     if parts.scheme not in {"http", "https"}:
         raise CallbackURLError("callback_url must start with http:// or https://")
     if not parts.hostname:
@@ -75,7 +79,7 @@ def check_callback_url(url: str, allow_private: bool, resolve: bool = False) -> 
     if host == "localhost" or host.endswith((".localhost", ".internal", ".local")):
         raise CallbackURLError(f"callback_url host {host!r} is internal")
     if resolve:
-        resolve_public(host, parts.port or (443 if parts.scheme == "https" else 80))
+        resolve_public(host, port or (443 if parts.scheme == "https" else 80))
 
 
 def resolve_public(host: str, port: int) -> list[str]:

@@ -120,3 +120,13 @@ def test_callback_urls_with_their_query_are_not_logged(capsys: pytest.CaptureFix
     logged = capsys.readouterr().err
     assert "callback attempt" in logged
     assert "receiver-secret" not in logged
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://blog.example:99999/hook", "http://blog.example:x/hook"]
+)
+def test_a_malformed_callback_url_is_refused_not_an_error(url: str) -> None:
+    # urlsplit and .port raise ValueError on these: a 500 on POST /v1/admin/sites before
+    for allow_private in (False, True):
+        with pytest.raises(CallbackURLError, match="not a valid URL"):
+            check_callback_url(url, allow_private=allow_private)
