@@ -56,6 +56,8 @@ def check_callback_url(url: str, allow_private: bool, resolve: bool = False) -> 
         port = parts.port  # raises for a port out of range or not a number
     except ValueError as exc:  # e.g. "http://[::1" (an unclosed IPv6 literal)
         raise CallbackURLError(f"callback_url is not a valid URL: {exc}") from None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        raise CallbackURLError("callback_url must not hold spaces or control characters")
     if parts.scheme not in {"http", "https"}:
         raise CallbackURLError("callback_url must start with http:// or https://")
     if not parts.hostname:

@@ -118,6 +118,10 @@ def attempt_delivery(
         error = "timeout"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+    except (httpx.InvalidURL, ValueError) as exc:
+        # a URL httpx cannot send to (control characters, a bad IDNA label): without this the
+        # task failed on every try and the delivery stayed pending, never a dead letter
+        error = f"refused: callback_url cannot be used: {exc}"[:500]
     duration_ms = round((time.monotonic() - started) * 1000, 2)
     if 200 <= status_code < 300:
         status = "delivered"

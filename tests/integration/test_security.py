@@ -7,7 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
+
+from service.settings import settings_from_env
+from service.store import Store
+from workers.delivery import PinnedTransport, attempt_delivery
 
 
 @pytest.mark.parametrize(
@@ -57,3 +62,20 @@ def test_a_password_change_ends_the_sessions_of_the_old_password(
     assert second.get("/v1/moderation/me").status_code == 401
     mod.password = "new-pw-12345"
     assert mod.login().get("/v1/moderation/me").status_code == 200
+
+
+@pytest.mark.parametrize("bad_url", ["http://127.0.0.1:9/\x00hook", "http://xn--zz.example/"])
+def test_a_callback_url_httpx_cannot_use_ends_as_a_dead_letter(
+    store: Store, make_site: Any, bad_url: str
+) -> None:
+    # given a site whose stored callback URL httpx refuses (stored before the check knew)
+    site = make_site(callback_url="https://blog.example/hook")
+    store.modify_site(site.id, lambda s: msgspec.structs.replace(s, callback_url=bad_url))
+    delivery_id = store.create_delivery(site.id, "c1", 1, "verdict.created", b"{}")
+    # when the worker tries it, then it is a final, recorded failure, not a crashed task
+    settings = settings_from_env({"COMMENTGUARD_ALLOW_PRIVATE_CALLBACKS": "true"})
+    with httpx.Client(transport=PinnedTransport(True)) as client:
+        outcome = attempt_delivery(store, settings, client, site.id, delivery_id)
+    assert outcome.status == "dead"
+    attempts = store.delivery_attempts(site.id, delivery_id)
+    assert attempts[-1].error.startswith("refused")

@@ -130,3 +130,8 @@ def test_a_malformed_callback_url_is_refused_not_an_error(url: str) -> None:
     for allow_private in (False, True):
         with pytest.raises(CallbackURLError, match="not a valid URL"):
             check_callback_url(url, allow_private=allow_private)
+
+
+def test_a_callback_url_with_control_characters_is_refused() -> None:
+    with pytest.raises(CallbackURLError, match="control characters"):
+        check_callback_url("https://blog.example/\x00hook", allow_private=True)
