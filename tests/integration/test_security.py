@@ -4,6 +4,7 @@ sites."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -79,3 +80,19 @@ def test_a_callback_url_httpx_cannot_use_ends_as_a_dead_letter(
     assert outcome.status == "dead"
     attempts = store.delivery_attempts(site.id, delivery_id)
     assert attempts[-1].error.startswith("refused")
+
+
+def test_password_guessing_is_rate_limited(make_moderator: Any) -> None:
+    mod = make_moderator()
+    client = mod.opened_client()
+    client.headers["X-Forwarded-For"] = "198.51.100.77"  # its own IP bucket (uvicorn trusts
+    page = client.get("/login")  # X-Forwarded-For from 127.0.0.1), so others' logins go on
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    codes = [
+        client.post(
+            "/login", data={"email": mod.email, "password": f"guess-{n:04d}", "csrf_token": csrf}
+        ).status_code
+        for n in range(8)
+    ]
+    assert codes[:5] == [401] * 5
+    assert codes[5:] == [429] * 3
