@@ -244,7 +244,10 @@ class CommentsController(Controller):
         self,
         services: Services,
         site: SitePublic,
-        cursor: Annotated[str, Parameter(max_length=40, required=False)] = "",
+        # a feed cursor is a Redis stream id, "<ms>-<seq>", as the previous page returned it
+        cursor: Annotated[
+            str, Parameter(max_length=40, pattern=r"^(\d{1,20}-\d{1,20})?$", required=False)
+        ] = "",
         limit: Annotated[int, Parameter(ge=1, le=1000, required=False)] = 100,
     ) -> FeedOut:
         """Verdict changes of the site in order; for blogs that cannot receive callbacks."""
