@@ -241,11 +241,15 @@ def beat_argv(settings: Settings) -> list[str]:
     ]  # fmt: skip
 
 
-def api_argv(host: str, port: int, processes: int = 1) -> list[str]:
+def api_argv(
+    host: str, port: int, processes: int = 1, forwarded_allow_ips: str = "127.0.0.1"
+) -> list[str]:
     return [
         sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
         "--host", host, "--port", str(port), "--workers", str(processes),
         "--no-access-log", "--timeout-graceful-shutdown", "10",
+        # client addresses (rate limits, logs) come from X-Forwarded-For only via these proxies
+        "--proxy-headers", "--forwarded-allow-ips", forwarded_allow_ips,
     ]  # fmt: skip
 
 
@@ -315,7 +319,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     code = 0
     try:
         for argv in (
-            api_argv(args.host, args.port, args.api_processes),
+            api_argv(args.host, args.port, args.api_processes, settings.forwarded_allow_ips),
             worker_argv(settings, args.concurrency),
             beat_argv(settings),
         ):
@@ -506,7 +510,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "up":
             return cmd_up(args, settings)
         if args.cmd == "serve":
-            return _exec(api_argv(args.host, args.port, args.processes))
+            return _exec(
+                api_argv(args.host, args.port, args.processes, settings.forwarded_allow_ips)
+            )
         if args.cmd == "worker":
             return _exec(worker_argv(settings, args.concurrency))
         if args.cmd == "beat":

@@ -88,6 +88,9 @@ class Settings:
     """How often workers look for a newly promoted model version."""
     worker_concurrency: int = 2
     """Celery worker processes started by ``commentguard up``/``worker``."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For is believed (comma-separated IPs, or * behind a trusted
+    load balancer); the client address feeds the login rate limit and the logs."""
     log_level: str = "INFO"
     """Level of the JSON logs."""
     session_secret: str = ""
