@@ -33,7 +33,6 @@ from models.classifiers import MaskedMultiLabel
 from models.features import (
     _TOKEN,
     INSULT_WORDS,
-    OBSCENE_WORDS,
     SLUR_WORDS,
     THREAT_WORDS,
     CommentFeatures,
@@ -41,6 +40,7 @@ from models.features import (
     SpamStructure,
     char_counts,
 )
+from models.normalize import OBSCENE_WORDS
 
 __all__ = ["BatchEngine"]
 

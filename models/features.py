@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from models.normalize import (
+    OBSCENE_WORDS,
     extract_emails,
     extract_links,
     extract_markup_links,
@@ -275,42 +276,6 @@ _DIGIT_B = bytes(range(48, 58))
 
 # Lexicon groups for the toxicity shape features (after normalisation, so masked and leetspeak
 # forms count too). Slurs are kept apart from identity terms: naming an identity is not a hit.
-OBSCENE_WORDS: frozenset[str] = frozenset(
-    [
-        "fuck",
-        "fucker",
-        "fucking",
-        "fucked",
-        "fucks",
-        "motherfucker",
-        "shit",
-        "shitty",
-        "bullshit",
-        "shithead",
-        "bitch",
-        "bitches",
-        "bastard",
-        "asshole",
-        "ass",
-        "arse",
-        "dick",
-        "dickhead",
-        "cock",
-        "cunt",
-        "pussy",
-        "prick",
-        "twat",
-        "wanker",
-        "whore",
-        "slut",
-        "hoe",
-        "damn",
-        "crap",
-        "piss",
-        "pissed",
-        "porn",
-    ]
-)
 INSULT_WORDS: frozenset[str] = frozenset(
     [
         "idiot",
