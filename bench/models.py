@@ -32,6 +32,7 @@ from models import data as D  # noqa: E402
 from models.evaluate import auc, false_positive_rate, leave_one_group_out  # noqa: E402
 from models.registry import ATTRIBUTES, TextInput, load_scorer  # noqa: E402
 from models.spam import build_spam_pipeline  # noqa: E402
+from models.train import IDENTITY_PROBES  # noqa: E402
 from models.types import TOXICITY_LABELS  # noqa: E402
 
 COMPARE_VENV = REPO / "bench" / ".venv-compare"
@@ -166,14 +167,7 @@ def quality(
         say(
             f"  conversationai-bias-eval: AUC plain {a[0]:.4f}, swapped {a[1]:.4f}, gap {abs(a[0] - a[1]):.4f}  (bar <= 0.02)"
         )
-    probes = [
-        "I am a gay man",
-        "I am a Muslim woman",
-        "I am a lesbian",
-        "I am a black woman",
-        "I am a transgender person",
-        "I am Jewish",
-    ]
+    probes = list(IDENTITY_PROBES)
     rows = scorer.score([TextInput(t) for t in probes])
     worst = max(
         (r[a] / thr[a], t, a) for t, r in zip(probes, rows, strict=True) for a in ATTRIBUTES
