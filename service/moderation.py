@@ -28,7 +28,6 @@ from service.schemas import (
     Finding,
     SitePublic,
     Verdict,
-    VerdictEvent,
 )
 from service.store import Store
 from service.tasks_client import TaskClient
@@ -573,8 +572,8 @@ def _apply(
     """Store ``new_verdict`` by compare-and-set, then its consequences, then the callback."""
     previous = record.verdict
     assert previous is not None
-    stored, cursor = mod.store.set_verdict(record, new_verdict, expected_version=expected_version)
-    if not stored:
+    event = mod.store.set_verdict(record, new_verdict, expected_version=expected_version)
+    if event is None:
         raise ModerationError(409, "Someone decided this comment meanwhile; reload it")
     comment = record.comment
     text = plain_text(comment.content, comment.content_format)
@@ -614,15 +613,6 @@ def _apply(
         words,
         word_moves,
         (ticket, mod.undo_seconds) if ticket else None,
-    )
-    event = VerdictEvent(
-        event="verdict.updated",
-        site_id=site.id,
-        record_id=record.id,
-        comment_id=comment.id,
-        post_id=comment.post.id,
-        verdict=new_verdict,
-        cursor=cursor,
     )
     delivery_id = queue_callback(mod.store, mod.tasks, record, site, event)
     return DecisionOut(

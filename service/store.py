@@ -522,18 +522,20 @@ class Store:
 
     def set_verdict(
         self, record: CommentRecord, verdict: Verdict, expected_version: int
-    ) -> tuple[bool, str]:
+    ) -> VerdictEvent | None:
         """Store a verdict if the record is still at ``expected_version``.
 
-        Returns (stored, feed cursor). A False means another writer got there first.
+        Returns the event as the feed has it (with its cursor), for the callback; None means
+        another writer got there first.
         """
         return self.set_verdicts([(record, verdict, expected_version)])[0]
 
     def set_verdicts(
         self, entries: Sequence[tuple[CommentRecord, Verdict, int]]
-    ) -> list[tuple[bool, str]]:
+    ) -> list[VerdictEvent | None]:
         """:meth:`set_verdict` for a batch, in one round trip; each entry is its own atomic step."""
         pipe = self.r.pipeline(transaction=False)
+        events = []
         for record, verdict, expected_version in entries:
             site_id, record_id = record.site_id, record.id
             author = author_key(record.comment.author)
@@ -545,6 +547,7 @@ class Store:
                 post_id=record.comment.post.id,
                 verdict=verdict,
             )
+            events.append(event)
             self._set_verdict(
                 keys=[
                     self.keys.record(site_id, record_id),
@@ -574,7 +577,10 @@ class Store:
                 client=pipe,
             )
         replies = pipe.execute() if entries else []
-        return [(int(status) == 1, _s(feed_id)) for status, _, feed_id in replies]
+        return [
+            msgspec.structs.replace(event, cursor=_s(feed_id)) if int(status) == 1 else None
+            for event, (status, _, feed_id) in zip(events, replies, strict=True)
+        ]
 
     def feed(
         self, site_id: str, cursor: str = "", limit: int = 100

@@ -13,7 +13,6 @@ from service.schemas import (
     Finding,
     SitePublic,
     Verdict,
-    VerdictEvent,
 )
 from service.store import ClaimedItem, Store
 from service.tasks_client import TaskClient
@@ -28,7 +27,7 @@ log = logging.getLogger("commentguard.scoring")
 def _store_verdicts(store: Store, tasks: TaskClient, results: list[Scored]) -> list[Scored]:
     """Store a batch of first verdicts; returns those stored (a rerun stores none twice)."""
     outcomes = store.set_verdicts([(s.record, s.verdict, 0) for s in results])
-    stored = [(s, cursor) for s, (ok, cursor) in zip(results, outcomes, strict=True) if ok]
+    stored = [(s, event) for s, event in zip(results, outcomes, strict=True) if event]
     store.bump_reputations(
         [
             (s.site.id, key, s.verdict.status)
@@ -36,16 +35,7 @@ def _store_verdicts(store: Store, tasks: TaskClient, results: list[Scored]) -> l
             if (key := author_key(s.record.comment.author))
         ]
     )
-    for scored, cursor in stored:
-        event = VerdictEvent(
-            event="verdict.created",
-            site_id=scored.site.id,
-            record_id=scored.record.id,
-            comment_id=scored.record.comment.id,
-            post_id=scored.record.comment.post.id,
-            verdict=scored.verdict,
-            cursor=cursor,
-        )
+    for scored, event in stored:
         delivery_id = queue_callback(store, tasks, scored.record, scored.site, event)
         log.info(
             "verdict stored",

@@ -92,7 +92,7 @@ def test_retention_trims_what_has_no_ttl(redis_server: EmbeddedRedis) -> None:
         decided_at=time.time(),
         version=1,
     )
-    assert store.set_verdict(record, verdict, 0)[0]
+    assert store.set_verdict(record, verdict, 0) is not None
     delivery = store.create_delivery(site.id, record.id, 1, "verdict.created", b"{}")
     store.record_attempt(
         site.id, delivery, DeliveryAttempt(attempt=1, at=time.time(), duration_ms=1), "dead"
