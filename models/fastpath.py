@@ -11,7 +11,8 @@ scipy calls:
   ``C`` into unigram and character n-gram counts with one sparse product (no sorting to merge
   duplicate feature ids: the product accumulates them);
 - word bigrams are looked up as integer keys (``bigram word id`` pairs) with ``searchsorted``;
-- the lexicon features of the toxicity model are per-token flags summed per document;
+- the lexicon features of the toxicity model are per-token flags and valences summed per
+  document;
 - the classifier is applied block-wise (n-gram block, then standardised dense block), so the two
   blocks are never stacked into one matrix.
 
@@ -33,11 +34,14 @@ from models.classifiers import MaskedMultiLabel
 from models.features import (
     _TOKEN,
     INSULT_WORDS,
+    SECOND_PERSON,
     SLUR_WORDS,
+    STRONG_NEGATIVE,
     THREAT_WORDS,
     CommentFeatures,
     NgramVectorizer,
     SpamStructure,
+    TextShape,
     char_counts,
 )
 from models.normalize import OBSCENE_WORDS
@@ -46,8 +50,6 @@ __all__ = ["BatchEngine"]
 
 SEPARATOR = "\x00"  # removed by normalisation (a control character), so never inside a text
 MAX_TOKENS = 150_000  # the token tables are reset past this many distinct tokens (memory bound)
-
-_YOU = frozenset(["you", "your", "ur"])
 
 
 class _TokenIds(dict[str, int]):
@@ -72,7 +74,7 @@ class _Grow:
         self.n = 0
         self.fill = fill
 
-    def extend(self, values: Sequence[int] | NDArray[Any]) -> None:
+    def extend(self, values: Sequence[float] | NDArray[Any]) -> None:
         k = len(values)
         if self.n + k > len(self.buf):
             cap = max(2 * len(self.buf), self.n + k)
@@ -227,6 +229,10 @@ class BatchEngine:
     ) -> None:
         if not isinstance(spam_features.dense, SpamStructure):
             raise TypeError("the spam model's dense features must be SpamStructure")
+        if not isinstance(tox_features.dense, TextShape):
+            raise TypeError("the toxicity model's dense features must be TextShape")
+        self.valence = tox_features.dense.valence()
+        self.n_shape = len(tox_features.dense.feature_names)
         self.spam = _ModelTables(spam_features, spam_clf)
         self.tox = _ModelTables(tox_features, tox_clf)
         self._lock = threading.Lock()  # the token tables grow while scoring
@@ -237,6 +243,7 @@ class BatchEngine:
         self.spam.reset()
         self.tox.reset()
         self.lex = _Grow(np.int8)
+        self.val = _Grow(np.float32)
         self.ids[SEPARATOR]  # id 0
         self._flush()
 
@@ -253,10 +260,12 @@ class BatchEngine:
                 | (t in INSULT_WORDS) << 1
                 | (t in SLUR_WORDS) << 2
                 | (t in THREAT_WORDS) << 3
-                | (t in _YOU) << 4
+                | (t in SECOND_PERSON) << 4
                 for t in pending
             ]
         )
+        valence = self.valence
+        self.val.extend([valence.get(t, 0.0) for t in pending])
         self.ids.pending = []
 
     def token_ids(self, normalised: Sequence[str]) -> NDArray[np.int64]:
@@ -309,16 +318,18 @@ class BatchEngine:
         ids: NDArray[np.int64],
         n: int,
     ) -> NDArray[np.float64]:
-        """TextShape.rows, from per-token lexicon flags."""
-        out = np.zeros((n, 8), dtype=np.float64)
+        """TextShape.rows, from per-token lexicon flags and valences."""
+        out = np.zeros((n, self.n_shape), dtype=np.float64)
         for i, (r, (n_letters, n_upper, _)) in enumerate(zip(raw, shape, strict=True)):
             out[i, 0] = n_upper / n_letters if n_letters >= 8 else 0.0
             out[i, 1] = math.log1p(r.count("!"))
             out[i, 7] = math.log1p(len(r)) / 5
+        seps = np.flatnonzero(ids == 0)
         flags = self.lex.view[ids]
         hit = np.flatnonzero(flags)
+        you = np.zeros(n, dtype=bool)
         if len(hit):
-            doc = np.searchsorted(np.flatnonzero(ids == 0), hit)
+            doc = np.searchsorted(seps, hit)
             f = flags[hit]
             for col, bit in ((2, 1), (3, 2), (4, 4)):
                 out[:, col] = np.log1p(np.bincount(doc, weights=(f & bit) > 0, minlength=n))
@@ -329,4 +340,20 @@ class BatchEngine:
             insult = np.bincount(doc, weights=(f & 2) > 0, minlength=n) > 0
             you = np.bincount(doc, weights=(f & 16) > 0, minlength=n) > 0
             out[:, 6] = (insult & you).astype(np.float64)
+        v = self.val.view[ids].astype(np.float64)
+        rated = np.flatnonzero(v)
+        if len(rated):
+            doc = np.searchsorted(seps, rated)
+            vr = v[rated]
+            neg = np.bincount(doc, weights=np.where(vr < 0, -vr, 0.0), minlength=n)
+            pos = np.bincount(doc, weights=np.where(vr > 0, vr, 0.0), minlength=n)
+            most = np.zeros(n)
+            np.minimum.at(most, doc, vr)
+            n_tokens = np.diff(seps, prepend=-1) - 1
+            out[:, 8] = np.log1p(neg)
+            out[:, 9] = np.log1p(pos)
+            out[:, 10] = -most / 4
+            out[:, 11] = np.log1p(np.bincount(doc, weights=vr <= STRONG_NEGATIVE, minlength=n))
+            out[:, 12] = np.where(you, out[:, 8], 0.0)
+            out[:, 13] = (neg + pos) / (1 + n_tokens) * 10
         return out

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from models.normalize import (
+    IDENTITY_TERMS,
     OBSCENE_WORDS,
     extract_emails,
     extract_links,
@@ -30,6 +31,7 @@ from models.normalize import (
     normalize,
 )
 from models.types import TextInput
+from models.valence import load_valence
 
 __all__ = [
     "COL_AUTHOR_EMAIL",
@@ -37,6 +39,7 @@ __all__ = [
     "COL_AUTHOR_URL",
     "COL_NORM",
     "COL_RAW",
+    "SECOND_PERSON",
     "CommentFeatures",
     "NgramVectorizer",
     "Prepare",
@@ -329,6 +332,8 @@ SLUR_WORDS: frozenset[str] = frozenset(
     ]
 )
 THREAT_WORDS: frozenset[str] = frozenset(["kill", "die", "rape", "shoot", "hang", "murder", "burn"])
+SECOND_PERSON: frozenset[str] = frozenset(["you", "your", "ur"])
+STRONG_NEGATIVE = -2.0  # valence at or under which a word counts as strongly negative
 
 
 def char_counts(raw: str) -> tuple[int, int, int]:
@@ -463,7 +468,12 @@ class SpamStructure(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
 
 class TextShape(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Dense toxicity signals that n-grams miss: shouting, lexicon hits after unmasking."""
+    """Dense toxicity signals that n-grams miss: shouting, lexicon hits after unmasking, and
+    the comment's word valence (see ``models.valence``).
+
+    Fitting copies the valence lexicon into ``valence_words_`` / ``valence_scores_`` (identity
+    terms left out, so naming an identity moves no score), so the artifact carries it.
+    """
 
     feature_names: tuple[str, ...] = (
         "caps_ratio",
@@ -474,11 +484,34 @@ class TextShape(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         "threat_hits",
         "second_person_insult",
         "log_len",
+        "negativity",
+        "positivity",
+        "most_negative",
+        "strong_negatives",
+        "second_person_negativity",
+        "polarity_density",
     )
 
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
+        state.pop("_valence", None)
+        return state
+
     def fit(self, X: Any, y: Any = None) -> TextShape:
+        table = {w: v for w, v in load_valence().items() if w not in IDENTITY_TERMS}
+        self.valence_words_ = np.array(list(table), dtype=np.str_)
+        self.valence_scores_ = np.array(list(table.values()), dtype=np.float32)
         self.n_features_out_ = len(self.feature_names)
         return self
+
+    def valence(self) -> dict[str, float]:
+        """word -> valence, built once from the fitted arrays."""
+        table: dict[str, float] | None = getattr(self, "_valence", None)
+        if table is None:
+            scores = self.valence_scores_.astype(np.float64).tolist()
+            table = dict(zip(self.valence_words_.tolist(), scores, strict=True))
+            self._valence = table
+        return table
 
     def transform(self, X: NDArray[np.object_]) -> NDArray[np.float64]:
         return self.rows(X, None)
@@ -488,6 +521,7 @@ class TextShape(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ) -> NDArray[np.float64]:
         if tokens is None:
             tokens = [tokenize(str(row[COL_NORM])) for row in X]
+        valence = self.valence()
         out = np.zeros((len(X), len(self.feature_names)), dtype=np.float64)
         for i, (row, toks) in enumerate(zip(X, tokens, strict=True)):
             raw = str(row[COL_RAW])
@@ -495,7 +529,10 @@ class TextShape(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             caps = n_upper / n_letters if n_letters >= 8 else 0.0
             words = set(toks)
             insults = words & INSULT_WORDS
-            you = bool(insults) and ("you" in words or "your" in words or "ur" in words)
+            second_person = not SECOND_PERSON.isdisjoint(words)
+            vals = [v for t in toks if (v := valence.get(t)) is not None]
+            neg = -sum(v for v in vals if v < 0)
+            pos = sum(v for v in vals if v > 0)
             out[i] = (
                 caps,
                 math.log1p(raw.count("!")),
@@ -503,8 +540,14 @@ class TextShape(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 math.log1p(sum(t in INSULT_WORDS for t in toks)),
                 math.log1p(sum(t in SLUR_WORDS for t in toks)),
                 math.log1p(len(words & THREAT_WORDS)),
-                1.0 if you else 0.0,
+                1.0 if insults and second_person else 0.0,
                 math.log1p(len(raw)) / 5,
+                math.log1p(neg),
+                math.log1p(pos),
+                max(0.0, -min(vals, default=0.0)) / 4,
+                math.log1p(sum(v <= STRONG_NEGATIVE for v in vals)),
+                math.log1p(neg) if second_person else 0.0,
+                (neg + pos) / (1 + len(toks)) * 10,
             )
         return out
 

@@ -37,6 +37,7 @@ from models.report import write_reports
 from models.spam import SPAM_VERSION, build_spam_pipeline
 from models.toxicity import TOXICITY_VERSION, build_toxicity_pipeline
 from models.types import ATTRIBUTES, TOXICITY_LABELS, LabelledExample, TextInput
+from models.valence import valence_source
 
 __all__ = ["SOURCE_WEIGHTS", "TrainReport", "train_all"]
 
@@ -205,6 +206,8 @@ def train_all(
     )
     steps.update()
 
+    lexicon, lexicon_sha = valence_source()
+    sources.files[lexicon] = lexicon_sha  # read by the toxicity model's TextShape
     steps.set_postfix_str("saving")
     out_dir.mkdir(parents=True, exist_ok=True)
     spam_file = save_pipeline(spam_model, out_dir / "spam.skops")
