@@ -14,6 +14,7 @@ with alt-profanity-check and hatesonar, installed in their own venv (bench/.venv
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import resource
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -245,8 +247,48 @@ def speed(scorer, runs: int) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+JIGSAW_TRAIN_ROWS = 159_571  # rows of Kaggle's Jigsaw train.csv, which profanity-check learns
+
+
+def _text_key(text: str) -> str:
+    # letters only: the bias set and Jigsaw quote and space the same comment differently
+    return re.sub(r"[^a-z]", "", text.lower())[:80]
+
+
+def jigsaw_overlap(data: Path, bias: list[D.LabelledExample]) -> tuple[int, int, float] | None:
+    """(bias comments found, rows, expected if all of the bias set is in Jigsaw's train.csv)
+    in the first rows of train.csv that ``jigsaw-toxic-train-head300`` holds."""
+    head = data / "jigsaw-toxic-train-head300" / "train_sample.csv"
+    if not head.is_file() or not bias:
+        return None
+    keys = {k for e in bias if len(k := _text_key(e.text)) > 30}
+    with head.open(encoding="utf-8", newline="") as fh:
+        rows = [r["comment_text"] for r in csv.DictReader(fh)]
+    found = sum(_text_key(t) in keys for t in rows)
+    return found, len(rows), len(rows) * len(bias) / JIGSAW_TRAIN_ROWS
+
+
+def paired_bootstrap(
+    y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resamples: int = 1000
+) -> tuple[float, float, float]:
+    """(2.5th percentile, observed, 97.5th percentile) of AUC(ours) - AUC(theirs), resampling
+    the same comments for both, so a difference the set is too small to show is visible."""
+    rng = np.random.default_rng(0)
+    diffs = []
+    for _ in range(resamples):
+        idx = rng.integers(0, len(y), len(y))
+        if y[idx].min() != y[idx].max():
+            diffs.append(roc_auc_score(y[idx], ours[idx]) - roc_auc_score(y[idx], theirs[idx]))
+    observed = roc_auc_score(y, ours) - roc_auc_score(y, theirs)
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return float(lo), float(observed), float(hi)
+
+
 def compare(
-    sets: dict[str, list[D.LabelledExample]], scorer_p: dict[str, np.ndarray], timing: float
+    sets: dict[str, list[D.LabelledExample]],
+    scorer_p: dict[str, np.ndarray],
+    timing: float,
+    data: Path,
 ) -> None:
     say("\n== Comparison with alt-profanity-check and hatesonar (same sets, toxicity column)")
     py = COMPARE_VENV / "bin" / "python"
@@ -279,6 +321,7 @@ def compare(
                 say(f"  {spec}: cannot install: {inst.stderr.strip().splitlines()[-1:]}")
                 continue
         aucs: dict[str, float | None] = {}
+        probs: dict[str, list[float]] = {}
         seconds = 0.0
         n = 0
         ok = True
@@ -298,10 +341,11 @@ def compare(
                 break
             out = json.loads(run.stdout)
             aucs[key] = auc([e.labels["toxicity"] for e in rows], out["p"])
+            probs[key] = out["p"]
             seconds += out["seconds"]
             n += len(rows)
         if ok:
-            results[name] = {"auc": aucs, "ms": seconds / max(n, 1) * 1000}
+            results[name] = {"auc": aucs, "ms": seconds / max(n, 1) * 1000, "p": probs}
     for key, rows in sets.items():
         results["commentguard"]["auc"][key] = auc(
             [e.labels["toxicity"] for e in rows], scorer_p[key][:, 1]
@@ -319,6 +363,28 @@ def compare(
                 f"  commentguard higher than {name} on every set: {not worse}"
                 + (f" (not on {worse})" if worse else "")
             )
+    say("  AUC difference, commentguard minus each model, with a 95% paired bootstrap interval:")
+    for name, r in results.items():
+        if name == "commentguard":
+            continue
+        cells = []
+        for key, rows in sets.items():
+            theirs = r["p"].get(key)  # type: ignore[attr-defined]
+            if theirs is None:
+                continue
+            y = np.array([e.labels["toxicity"] for e in rows])
+            lo, mid, hi = paired_bootstrap(y, scorer_p[key][:, 1], np.asarray(theirs))
+            cells.append(f"{key} {mid:+.4f} [{lo:+.4f}, {hi:+.4f}]")
+        say(f"    vs {name}: " + "; ".join(cells))
+    overlap = jigsaw_overlap(data, sets.get("bias_plain", []))
+    if overlap and "alt-profanity-check" in results:
+        found, rows, expected = overlap
+        say(
+            f"  caveat: alt-profanity-check is trained on Jigsaw's train.csv; {found} of its "
+            f"first {rows} rows are bias-eval comments (expected {expected:.1f} if the whole "
+            "bias set is in train.csv, 0 if none), so its bias_* figures are largely on "
+            "comments it was trained on, not held out"
+        )
 
 
 def main() -> None:
@@ -357,7 +423,7 @@ def main() -> None:
     say(f"max RSS of this bench process (holds every data set too): {rss_mb():.0f} MB")
     clean_rss()
     if args.compare and sets:
-        compare(sets, scorer_p, timing)
+        compare(sets, scorer_p, timing, args.data)
 
 
 if __name__ == "__main__":
