@@ -61,7 +61,10 @@ LABEL_MAPPING: dict[str, str] = {
         "'hateful' tweets aimed at origin/gender/sexual orientation/religion/disability"
     ),
     "wiki-talk-context-toxicity": (
-        "toxicity = label (gn.csv and gc.csv); all other labels 0 when label is 0, unknown when 1"
+        "toxicity = label (gn.csv and gc.csv), label_oc for cat_small.csv (judged without the "
+        "parent comment, as the model sees it); all other labels 0 when toxicity is 0, unknown "
+        "when 1. cat_small.csv (13% toxic) is its own source, wiki_cat, so the false-positive "
+        "rate stays measured on the natural-base-rate files alone"
     ),
 }
 
@@ -209,6 +212,11 @@ def load_toxicity(root: Path, sources: DataSources | None = None) -> list[Labell
                 toxic = int(row["label"])
                 labels = {"toxicity": 1} if toxic else _zeros()
                 out.append(LabelledExample(row["text"], labels, source="wiki"))
+    cat_small = wiki / "data_CAT_SMALL_cat_small.csv"
+    if cat_small.is_file():
+        for row in _rows(src.use(cat_small)):
+            labels = {"toxicity": 1} if int(row["label_oc"]) else _zeros()
+            out.append(LabelledExample(row["text"], labels, source="wiki_cat"))
     return _dedupe(out)
 
 

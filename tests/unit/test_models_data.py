@@ -19,7 +19,14 @@ def test_loaders_read_every_set() -> None:
     spam = load_spam(DATA)
     tox = load_toxicity(DATA)
     assert {e.source for e in spam} == {"youtube", "sms"}
-    assert {e.source for e in tox} == {"olid", "davidson", "toxic_spans", "mlma", "wiki"}
+    assert {e.source for e in tox} == {
+        "olid",
+        "davidson",
+        "toxic_spans",
+        "mlma",
+        "wiki",
+        "wiki_cat",
+    }
     assert len(load_olid_test(DATA)) == 860
     assert {k: len(v) for k, v in load_bias_eval(DATA).items()} == {"plain": 1492, "swapped": 1492}
 
