@@ -7,7 +7,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from models.types import ATTRIBUTES
+
 __all__ = ["write_reports"]
+
+_ORDER = {label: i for i, label in enumerate(ATTRIBUTES)}
+
+
+def _by_label(labels: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Labels in attribute order, whether the mapping came from training or from JSON."""
+    return sorted(labels.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER)))
 
 _THIN = {
     "severe_toxicity": (
@@ -59,13 +68,13 @@ def evaluation_markdown(meta: Mapping[str, Any]) -> str:
     lines += ["| model | data set | label | ROC AUC | n | positives |", "|---|---|---|---|---|---|"]
     for model in ("spam_test", "toxicity_test"):
         for source, labels in m.get(model, {}).items():
-            for label, v in labels.items():
+            for label, v in _by_label(labels):
                 lines.append(
                     f"| {model.split('_')[0]} | {source} | {label} | {_f(v['auc'])} | {v['n']} "
                     f"| {v['positives']} |"
                 )
     lines += ["", "## Decision (hold) thresholds, chosen on the validation split", ""]
-    lines += [f"- {a}: {t}" for a, t in meta["thresholds"].items()]
+    lines += [f"- {a}: {t}" for a, t in _by_label(meta["thresholds"])]
     return "\n".join(lines) + "\n"
 
 
@@ -109,7 +118,7 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "report. Known remaining risk: the Davidson tweets label African-American English as "
         "'offensive' more often (Sap et al. 2019); dialect is not neutralised.",
         "",
-        "## Training data (sha256 of every file read)",
+        "## Data read by training (sha256 of every file; evaluation-only files named below)",
         "",
     ]
     lines += [f"- `{p}` {h}" for p, h in meta["data_sources"].items()]
@@ -124,10 +133,10 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "## Label mapping",
         "",
     ]
-    lines += [f"- {src}: {desc}" for src, desc in meta["label_mapping"].items()]
+    lines += [f"- {src}: {desc}" for src, desc in sorted(meta["label_mapping"].items())]
     lines += ["", "## Labels and how much evidence each has (held-out test split, pooled)", ""]
     lines += ["| label | ROC AUC | n | positives | note |", "|---|---|---|---|---|"]
-    for label, v in pooled.items():
+    for label, v in _by_label(pooled):
         lines.append(
             f"| {label} | {_f(v['auc'])} | {v['n']} | {v['positives']} | {_THIN.get(label, '')} |"
         )
