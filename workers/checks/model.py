@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from service.schemas import ATTRIBUTES, Finding
@@ -11,9 +12,19 @@ from workers.checks.base import CheckContext
 if TYPE_CHECKING:
     from workers.runtime import ModelProvider
 
-__all__ = ["ModelCheck"]
+__all__ = ["ModelCheck", "ModelScores"]
 
 CODES = {attribute: f"MODEL_{attribute.upper()}" for attribute in ATTRIBUTES}
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """What the policy needs besides the findings: every probability, and the model's view
+    of where each attribute starts to matter."""
+
+    scores: list[dict[str, float]]
+    thresholds: Mapping[str, float]
+    version: str
 
 
 class ModelCheck:
@@ -24,14 +35,14 @@ class ModelCheck:
 
     def __init__(self, provider: ModelProvider) -> None:
         self.provider = provider
-        self.last_scores: list[dict[str, float]] = []
-        self.model_version = ""
-        self.thresholds: Mapping[str, float] = {}
 
     def run(self, batch: list[CheckContext]) -> list[list[Finding]]:
+        return self.score(batch)[1]
+
+    def score(self, batch: list[CheckContext]) -> tuple[ModelScores, list[list[Finding]]]:
+        """The scores of the batch and each comment's findings, from one model call."""
         from models.registry import TextInput
 
-        self.last_scores = []
         scorer = self.provider.get()
         inputs = [
             TextInput(
@@ -43,12 +54,10 @@ class ModelCheck:
             for ctx in batch
         ]
         scores = scorer.score(inputs)
-        self.last_scores = scores
-        self.model_version = scorer.version
-        self.thresholds = dict(scorer.thresholds)
+        thresholds = dict(scorer.thresholds)
         out: list[list[Finding]] = []
         for item, item_scores in zip(inputs, scores, strict=True):
-            high = [a for a in ATTRIBUTES if item_scores[a] >= self.thresholds.get(a, 0.5)]
+            high = [a for a in ATTRIBUTES if item_scores[a] >= thresholds.get(a, 0.5)]
             spans = scorer.explain(item, high) if high else {}
             # explanations index the plain text; only text comments share offsets with content
             findings = [
@@ -63,4 +72,4 @@ class ModelCheck:
                 for a in ATTRIBUTES
             ]
             out.append(findings)
-        return out
+        return ModelScores(scores, thresholds, scorer.version), out
