@@ -2,8 +2,10 @@
 
 The models are linear over TF-IDF features, so each feature's contribution to the logit is
 ``coef * value``. A feature's contribution is shared among the tokens that produced it (a word
-bigram between its two words), tokens are ranked by contribution, neighbouring positive tokens are
-merged into phrases, and each phrase is mapped back to the original text through the
+bigram between its two words). The toxicity model's dense lexicon and valence features are not
+linear in the tokens (log counts, a minimum), so a lexicon token is credited with what removing
+it takes off the dense block's logit. Tokens are ranked by contribution, neighbouring positive
+tokens are merged into phrases, and each phrase is mapped back to the original text through the
 normaliser's offset map. A span's score is the model's probability for the span's text alone,
 which is what a Perspective-style ``spanScores`` answer carries.
 """
@@ -18,14 +20,64 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.pipeline import Pipeline
 
-from models.features import NgramVectorizer, token_spans
-from models.normalize import normalize_with_offsets
+from models.features import (
+    COL_NORM,
+    COL_RAW,
+    INSULT_WORDS,
+    SECOND_PERSON,
+    SLUR_WORDS,
+    THREAT_WORDS,
+    NgramVectorizer,
+    TextShape,
+    token_spans,
+)
+from models.normalize import OBSCENE_WORDS, normalize_with_offsets
 from models.types import Span, TextInput
 
-__all__ = ["explain_many", "explain_spans", "token_contributions", "token_contributions_all"]
+__all__ = [
+    "dense_contributions",
+    "explain_many",
+    "explain_spans",
+    "token_contributions",
+    "token_contributions_all",
+]
 
 MAX_SPANS = 5
 MIN_CONTRIBUTION = 0.05  # logit units; smaller pushes are noise, not reasons
+
+
+_LEXICONS = OBSCENE_WORDS | INSULT_WORDS | SLUR_WORDS | THREAT_WORDS | SECOND_PERSON
+
+
+def dense_contributions(
+    pipeline: Pipeline, normalised: str, tokens: Sequence[tuple[int, int, str]]
+) -> NDArray[np.float64]:
+    """(tokens, labels): the logit the dense lexicon/valence block loses without each token.
+
+    Zero for every token of a model without ``TextShape`` features and for tokens in no
+    lexicon. Shouting, "!" and length do not depend on one token, so they cancel out.
+    """
+    features = pipeline.named_steps["features"]
+    coef = pipeline.steps[-1][1].coef_
+    out = np.zeros((len(tokens), coef.shape[0]))
+    dense = features.dense
+    if not isinstance(dense, TextShape):
+        return out
+    valence = dense.valence()
+    words = [t for _, _, t in tokens]
+    lexical = [k for k, t in enumerate(words) if t in _LEXICONS or t in valence]
+    if not lexical:
+        return out
+    prepared = np.empty((1 + len(lexical), 5), dtype=object)
+    prepared[:] = ""
+    prepared[:, COL_RAW] = normalised
+    prepared[:, COL_NORM] = normalised
+    variants = [words] + [words[:k] + words[k + 1 :] for k in lexical]
+    rows = dense.rows(prepared, variants) / features.scale_
+    n_text = features.text.n_features_out_
+    lost = (rows[0] - rows[1:]) @ coef[:, n_text:].T.astype(np.float64)
+    out[lexical] = lost
+    return out
 
 
 def token_contributions(
@@ -58,6 +110,11 @@ def token_contributions(
             share = float(coef[offset + j]) * value.get(j, 0.0) / uses[j] / 2
             contrib[k] += share
             contrib[k + 1] += share
+    every = token_spans(normalised)
+    lexical = dense_contributions(pipeline, normalised, every)[:, label]
+    kept = [float(c) for tok, c in zip(every, lexical, strict=True) if tok[2] not in drop]
+    for k, c in enumerate(kept):  # the same tokens as ``tokens``, in order
+        contrib[k] += c
     return [(s, e, c) for (s, e, _), c in zip(tokens, contrib, strict=True)]
 
 
@@ -120,7 +177,8 @@ def token_contributions_all(
                 rows.extend((k, k + 1))
                 cols.extend((j, j))
                 weights.extend((0.5, 0.5))
-    out = np.zeros((len(kept), n_labels))
+    lexical = dense_contributions(pipeline, normalised, tokens)
+    out = lexical[[k for k, tok in enumerate(tokens) if tok[2] not in drop]]
     if not cols:
         return kept, out
     col = np.asarray(cols, dtype=np.int64)

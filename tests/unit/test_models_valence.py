@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from models.classifiers import MaskedMultiLabel
+from models.explain import MIN_CONTRIBUTION, dense_contributions, token_contributions
 from models.fastpath import BatchEngine
 from models.features import (
     CommentFeatures,
@@ -14,8 +15,10 @@ from models.features import (
     SpamStructure,
     TextShape,
     char_counts,
+    token_spans,
 )
-from models.normalize import IDENTITY_TERMS
+from models.normalize import IDENTITY_TERMS, normalize
+from models.registry import load_scorer
 from models.valence import load_valence, valence_source
 
 TEXTS = [
@@ -88,3 +91,18 @@ def test_fast_path_computes_the_same_dense_rows() -> None:
     got = engine._text_shape(raw, [char_counts(r) for r in raw], ids, len(raw))
     # then
     assert got == pytest.approx(expected, abs=1e-6)
+
+
+def test_explanations_credit_a_word_the_model_knows_only_by_its_valence() -> None:
+    # given: the shipped toxicity model; "contemptible" is rated by the lexicon, not by the data
+    scorer = load_scorer()
+    text = normalize("your edits are contemptible")
+    tokens = token_spans(text)
+    # when
+    lexical = dense_contributions(scorer.toxicity, text, tokens)[:, 0]
+    total = token_contributions(scorer.toxicity, 0, text)
+    # then
+    word = [t for _, _, t in tokens].index("contemptible")
+    assert lexical[word] > MIN_CONTRIBUTION
+    assert total[word][2] >= MIN_CONTRIBUTION
+    assert lexical[[t for _, _, t in tokens].index("are")] == 0.0  # in no lexicon
