@@ -98,6 +98,9 @@ class Settings:
     in ``data_dir/session-secret`` (every api process sharing ``data_dir`` uses the same)."""
     session_hours: float = 12.0
     """How long a moderator stays logged in without activity."""
+    session_max_hours: float = 168.0
+    """How long a session lasts at most, however active: then the moderator logs in again, so
+    a stolen cookie cannot be kept alive by using it."""
     undo_seconds: int = 300
     """How long a moderator can undo a decision."""
     retrain_interval_hours: float = 0.0

@@ -292,6 +292,7 @@ class Store:
         self._gauge_max = _load_script(client, "gauge_max")
         self._redrive = _load_script(client, "redrive")
         self._create_account = _load_script(client, "create_account")
+        self._session_touch = _load_script(client, "session_touch")
         self._encoder = msgspec.json.Encoder()
 
     @classmethod
@@ -818,13 +819,23 @@ class Store:
         pipe.execute()
         return len(hashes)
 
-    def create_session(self, session_id: str, account_id: str, ttl_seconds: int) -> None:
-        """A session, also listed under its account so a password change can end them all."""
+    def create_session(
+        self, session_id: str, account_id: str, ttl_seconds: int, max_seconds: int
+    ) -> None:
+        """A session, also listed under its account so a password change can end them all.
+
+        It ends after ``ttl_seconds`` without use, and ``max_seconds`` after now however used.
+        """
         listed = self.keys.account_sessions(account_id)
         known = [_s(m) for m in self.r.smembers(listed)]
         gone = [m for m, alive in zip(known, self._exist_each(known), strict=True) if not alive]
+        deadline = int(time.time()) + max(1, max_seconds)
         pipe = self.r.pipeline(transaction=True)
-        pipe.set(self.keys.session(session_id), account_id, ex=max(1, ttl_seconds))
+        pipe.set(
+            self.keys.session(session_id),
+            f"{account_id}|{deadline}",
+            ex=max(1, min(ttl_seconds, max_seconds)),
+        )
         pipe.sadd(listed, session_id)
         if gone:  # sessions that expired on their own
             pipe.srem(listed, *gone)
@@ -848,8 +859,11 @@ class Store:
         return len(session_ids)
 
     def session_account(self, session_id: str, ttl_seconds: int) -> str | None:
-        """The account of a live session, whose idle timeout starts again (GETEX: one step)."""
-        raw = self.r.getex(self.keys.session(session_id), ex=max(1, ttl_seconds))
+        """The account of a live session, whose idle timeout starts again (one script, so a
+        session cannot be extended past its absolute end)."""
+        raw = self._session_touch(
+            keys=[self.keys.session(session_id)], args=[max(1, ttl_seconds), int(time.time())]
+        )
         return None if raw is None else _s(raw)
 
     def delete_session(self, session_id: str) -> None:

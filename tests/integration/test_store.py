@@ -53,3 +53,24 @@ def test_admission_charges_buckets_and_counts_repeats(store: Store) -> None:
     assert limited.rate_limited.limited_by == "site"
     assert 55 <= limited.rate_limited.retry_after_seconds <= 60
     assert store.get_record(site.id, first.record_id) is not None
+
+
+def test_a_session_in_use_still_ends_at_its_absolute_lifetime(store: Store) -> None:
+    import time
+
+    # given a session with a long idle timeout and a 2-second lifetime
+    store.create_session("s-abs", "acct-1", ttl_seconds=3600, max_seconds=2)
+    started = time.monotonic()
+    # when it is used every few hundred milliseconds
+    seen = []
+    while time.monotonic() - started < 3.0:
+        seen.append((time.monotonic() - started, store.session_account("s-abs", 3600)))
+        time.sleep(0.25)
+    # then it answers until its lifetime is up, and never again after, though never idle
+    assert all(account == "acct-1" for t, account in seen if t < 0.9)
+    assert all(account is None for t, account in seen if t > 2.1)
+    assert store.r.exists(store.keys.session("s-abs")) == 0
+    # and its idle timeout never outlives its deadline
+    store.create_session("s-ttl", "acct-1", ttl_seconds=3600, max_seconds=60)
+    assert store.session_account("s-ttl", 3600) == "acct-1"
+    assert 0 < store.r.ttl(store.keys.session("s-ttl")) <= 60
