@@ -18,6 +18,7 @@ def _by_label(labels: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """Labels in attribute order, whether the mapping came from training or from JSON."""
     return sorted(labels.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER)))
 
+
 _THIN = {
     "severe_toxicity": (
         "thin: derived conservatively (Davidson tweets every annotator called hate speech; "
