@@ -6,12 +6,12 @@ local value = redis.call('GET', KEYS[1])
 if not value then
   return false
 end
-local sep = string.find(value, '|', 1, true)
-local deadline = sep and tonumber(string.sub(value, sep + 1))
+local account, deadline = string.match(value, '^(.*)|(%d+)$')
 local now = tonumber(ARGV[2])
-if not deadline or deadline <= now then
+if not account or tonumber(deadline) <= now then
   redis.call('DEL', KEYS[1])
   return false
 end
-redis.call('EXPIRE', KEYS[1], math.max(1, math.floor(math.min(tonumber(ARGV[1]), deadline - now))))
-return string.sub(value, 1, sep - 1)
+local idle = math.min(tonumber(ARGV[1]), tonumber(deadline) - now)
+redis.call('EXPIRE', KEYS[1], math.max(1, math.floor(idle)))
+return account
