@@ -34,6 +34,7 @@ from models.types import ATTRIBUTES, TOXICITY_LABELS, Span, TextInput
 
 __all__ = [
     "ALLOWED_TYPES",
+    "ARTIFACT_FORMAT",
     "ATTRIBUTES",
     "SHIPPED_DIR",
     "ModelVersionError",
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
+# What the Pipelines inside an artifact folder hold; 2: toxicity features carry a valence table.
+ARTIFACT_FORMAT = 2
 METADATA_FILE = "metadata.json"
 PROMOTED_FILE = "promoted.json"
 
@@ -147,6 +150,12 @@ def read_metadata(folder: Path) -> dict[str, Any]:
 
 
 def _check_version(meta: Mapping[str, Any], folder: Path) -> None:
+    if meta.get("format") != ARTIFACT_FORMAT:
+        raise ModelVersionError(
+            f"model artifacts in {folder} are format {meta.get('format')}, made by another "
+            f"Commentguard release; this one reads format {ARTIFACT_FORMAT}: retrain them with "
+            f"`commentguard train --data DIR --out {folder}`"
+        )
     made_with = meta.get("sklearn_version")
     if made_with != sklearn.__version__:
         raise ModelVersionError(

@@ -32,7 +32,7 @@ from models.evaluate import (
     per_label_auc,
 )
 from models.features import Prepare
-from models.registry import METADATA_FILE, save_pipeline
+from models.registry import ARTIFACT_FORMAT, METADATA_FILE, save_pipeline
 from models.report import write_reports
 from models.spam import SPAM_VERSION, build_spam_pipeline
 from models.toxicity import TOXICITY_VERSION, build_toxicity_pipeline
@@ -214,7 +214,7 @@ def train_all(
     tox_file = save_pipeline(tox_model, out_dir / "toxicity.skops")
     full_version = version or f"spam-{SPAM_VERSION}+toxicity-{TOXICITY_VERSION}"
     metadata = {
-        "format": 1,
+        "format": ARTIFACT_FORMAT,
         "version": full_version,
         "sklearn_version": sklearn.__version__,
         "skops_version": skops.__version__,

@@ -99,6 +99,23 @@ def test_version_mismatch_fails_clearly(trained: Path, tmp_path: Path) -> None:
         load_scorer(root)
 
 
+def test_artifacts_of_another_format_fail_clearly(trained: Path, tmp_path: Path) -> None:
+    # given a folder made by a release whose toxicity features had no valence table
+    folder = tmp_path / "format1"
+    folder.mkdir()
+    for p in trained.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["format"] = 1
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    root = tmp_path / "deploy"
+    root.mkdir()
+    (root / "promoted.json").write_text(json.dumps({"version": "x", "path": str(folder)}))
+    # when / then
+    with pytest.raises(ModelVersionError, match=r"format 1.*commentguard train"):
+        load_scorer(root)
+
+
 def test_tampered_artifact_is_refused(trained: Path, tmp_path: Path) -> None:
     folder = tmp_path / "bad"
     folder.mkdir()
