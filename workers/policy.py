@@ -26,7 +26,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "FLOOD": 0.6,
     "KNOWN_SPAMMER": 0.7,
     "TRUSTED_AUTHOR": -0.3,
-    "LANGUAGE_MISMATCH": 0.3,
+    # the models read English only: a comment in another language than the post's is one they
+    # cannot judge, so on its own it goes to a person (spam_hold 0.5) instead of being approved
+    "LANGUAGE_MISMATCH": 0.5,
     "OFF_TOPIC": 0.2,
 }
 

@@ -32,6 +32,15 @@ def test_spam_between_thresholds_is_held() -> None:
     assert outcome.decision == "hold"
 
 
+def test_a_comment_in_another_language_than_the_post_is_held() -> None:
+    # the spam model cannot read it, so a low spam score must not approve it
+    findings = [finding("MODEL_SPAM", 0.02), finding("LANGUAGE_MISMATCH")]
+    outcome = decide(findings, {"spam": 0.02}, PolicyConfig(), THRESHOLDS)
+    assert outcome.decision == "hold"
+    config = PolicyConfig(weights={"LANGUAGE_MISMATCH": 0.1})  # a multilingual blog opts out
+    assert decide(findings, {"spam": 0.02}, config, THRESHOLDS).decision == "approve"
+
+
 def test_site_weights_override_defaults() -> None:
     config = PolicyConfig(weights={"LINK_SHORTENER": 0.0})
     outcome = decide([finding("LINK_SHORTENER")], {}, config, THRESHOLDS)
