@@ -82,18 +82,24 @@ def test_explain_points_into_the_original_text(trained: Path, tmp_path: Path) ->
     assert all(0.0 <= s.score <= 1.0 for v in spans.values() for s in v)
 
 
-def test_version_mismatch_fails_clearly(trained: Path, tmp_path: Path) -> None:
-    # given
-    folder = tmp_path / "old"
+def _promoted_copy(trained: Path, tmp_path: Path, **metadata: object) -> Path:
+    """A deployment root promoting a copy of ``trained`` with ``metadata`` changed."""
+    folder = tmp_path / "copy"
     folder.mkdir()
     for p in trained.iterdir():
         (folder / p.name).write_bytes(p.read_bytes())
     meta = json.loads((folder / "metadata.json").read_text())
-    meta["sklearn_version"] = "0.24.2"
+    meta.update(metadata)
     (folder / "metadata.json").write_text(json.dumps(meta))
     root = tmp_path / "deploy"
     root.mkdir()
     (root / "promoted.json").write_text(json.dumps({"version": "x", "path": str(folder)}))
+    return root
+
+
+def test_version_mismatch_fails_clearly(trained: Path, tmp_path: Path) -> None:
+    # given
+    root = _promoted_copy(trained, tmp_path, sklearn_version="0.24.2")
     # when / then
     with pytest.raises(ModelVersionError, match=r"0\.24\.2.*commentguard train"):
         load_scorer(root)
@@ -101,16 +107,7 @@ def test_version_mismatch_fails_clearly(trained: Path, tmp_path: Path) -> None:
 
 def test_artifacts_of_another_format_fail_clearly(trained: Path, tmp_path: Path) -> None:
     # given a folder made by a release whose toxicity features had no valence table
-    folder = tmp_path / "format1"
-    folder.mkdir()
-    for p in trained.iterdir():
-        (folder / p.name).write_bytes(p.read_bytes())
-    meta = json.loads((folder / "metadata.json").read_text())
-    meta["format"] = 1
-    (folder / "metadata.json").write_text(json.dumps(meta))
-    root = tmp_path / "deploy"
-    root.mkdir()
-    (root / "promoted.json").write_text(json.dumps({"version": "x", "path": str(folder)}))
+    root = _promoted_copy(trained, tmp_path, format=1)
     # when / then
     with pytest.raises(ModelVersionError, match=r"format 1.*commentguard train"):
         load_scorer(root)
