@@ -23,15 +23,12 @@ from sklearn.pipeline import Pipeline
 from models.features import (
     COL_NORM,
     COL_RAW,
-    INSULT_WORDS,
-    SECOND_PERSON,
-    SLUR_WORDS,
-    THREAT_WORDS,
+    SHAPE_WORDS,
     NgramVectorizer,
     TextShape,
     token_spans,
 )
-from models.normalize import OBSCENE_WORDS, normalize_with_offsets
+from models.normalize import normalize_with_offsets
 from models.types import Span, TextInput
 
 __all__ = [
@@ -44,9 +41,6 @@ __all__ = [
 
 MAX_SPANS = 5
 MIN_CONTRIBUTION = 0.05  # logit units; smaller pushes are noise, not reasons
-
-
-_LEXICONS = OBSCENE_WORDS | INSULT_WORDS | SLUR_WORDS | THREAT_WORDS | SECOND_PERSON
 
 
 def dense_contributions(
@@ -65,7 +59,7 @@ def dense_contributions(
         return out
     valence = dense.valence()
     words = [t for _, _, t in tokens]
-    lexical = [k for k, t in enumerate(words) if t in _LEXICONS or t in valence]
+    lexical = [k for k, t in enumerate(words) if t in SHAPE_WORDS or t in valence]
     if not lexical:
         return out
     prepared = np.empty((1 + len(lexical), 5), dtype=object)

@@ -40,6 +40,7 @@ __all__ = [
     "COL_NORM",
     "COL_RAW",
     "SECOND_PERSON",
+    "SHAPE_WORDS",
     "CommentFeatures",
     "NgramVectorizer",
     "Prepare",
@@ -334,6 +335,10 @@ SLUR_WORDS: frozenset[str] = frozenset(
 THREAT_WORDS: frozenset[str] = frozenset(["kill", "die", "rape", "shoot", "hang", "murder", "burn"])
 SECOND_PERSON: frozenset[str] = frozenset(["you", "your", "ur"])
 STRONG_NEGATIVE = -2.0  # valence at or under which a word counts as strongly negative
+# every word a TextShape count looks at, besides the valence table (explanations credit them)
+SHAPE_WORDS: frozenset[str] = (
+    OBSCENE_WORDS | INSULT_WORDS | SLUR_WORDS | THREAT_WORDS | SECOND_PERSON
+)
 
 
 def char_counts(raw: str) -> tuple[int, int, int]:
