@@ -24,6 +24,11 @@ from models.normalize import (
         ("іdіot", "idiot"),  # Cyrillic look-alikes
         ("fück", "fuck"),  # accents
         ("f*ck you", "fuck you"),  # masked word
+        ("F****in' nice", "fuckin' nice"),  # one mark too many
+        ("what a f***k up", "what a fuck up"),
+        ("s*** happens", "shit happens"),  # obscene reading first
+        ("a***holes", "assholes"),  # inflected
+        ("the *** is l**k", "the *** is l**k"),  # no lexicon word fits: left alone
         ("sh!t and a$$", "shit and ass"),
         ("You are an id1ot and a m0ron", "you are an idiot and a moron"),  # leetspeak
         ("F U C K this", "fuck this"),  # spaced-out letters
@@ -77,6 +82,7 @@ def test_markup_emails_phones() -> None:
         "F U C K   this\u200b",
         "Ｆｕｃｋ you",
         "<b>hi</b> f*ck",
+        "F****in' nice",
         "ok example[dot]com",
     ],
 )
