@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from models.normalize import URL_SHORTENERS
 from service.schemas import Finding
 from workers.checks.base import CheckContext
 
@@ -15,33 +16,6 @@ _BARE_DOMAIN = re.compile(
     r"(?i)\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|info|biz|xyz|top|ru|cn|io|co|me|ly|gd|gl|site|online|shop|club|link|click)\b(?:/[^\s]*)?"
 )
 _MARKUP = re.compile(r"(?i)<a\s[^>]*href|\[url[=\]]|\[link[=\]]|\]\(https?://")
-
-SHORTENERS = frozenset(
-    {
-        "bit.ly",
-        "tinyurl.com",
-        "goo.gl",
-        "t.co",
-        "ow.ly",
-        "is.gd",
-        "buff.ly",
-        "cutt.ly",
-        "rebrand.ly",
-        "shorturl.at",
-        "tiny.cc",
-        "rb.gy",
-        "bl.ink",
-        "t.ly",
-        "s.id",
-        "v.gd",
-        "lnkd.in",
-        "shorte.st",
-        "adf.ly",
-        "bitly.com",
-        "tr.im",
-        "x.co",
-    }
-)
 
 
 def _host(url: str) -> str:
@@ -83,7 +57,7 @@ class LinksCheck:
                     spans=[(s, e) for s, e, _ in links][:20],
                 )
             )
-        short = [(s, e, h) for s, e, h in links if h in SHORTENERS]
+        short = [(s, e, h) for s, e, h in links if h in URL_SHORTENERS]
         if short:
             findings.append(
                 Finding(
