@@ -24,6 +24,7 @@ __all__ = [
     "EVAL_ONLY",
     "LABEL_MAPPING",
     "DataSources",
+    "fold_of",
     "load_bias_eval",
     "load_olid_test",
     "load_spam",
@@ -87,6 +88,13 @@ def split_of(text: str) -> str:
     if bucket < 16:
         return "train"
     return "val" if bucket < 18 else "test"
+
+
+def fold_of(text: str, folds: int) -> int:
+    """Deterministic fold for cross-fitting, from other hash bytes than :func:`split_of`, so
+    every fold holds rows of all three splits."""
+    key = " ".join(text.lower().split()).encode("utf-8")
+    return int.from_bytes(hashlib.sha256(key).digest()[4:8], "big") % folds
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from models.registry import (
     promote,
     promoted_version,
 )
-from models.train import train_all
+from models.train import cross_fitted_toxicity, train_all
 from models.types import LabelledExample
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +50,26 @@ def test_training_is_deterministic(trained: Path, tmp_path: Path) -> None:
     # then
     for name in ("spam.skops", "toxicity.skops", "metadata.json", "evaluation.json"):
         assert (tmp_path / name).read_bytes() == (trained / name).read_bytes(), name
+
+
+def test_cross_fitting_scores_each_row_with_a_model_that_never_saw_it(tmp_path: Path) -> None:
+    # given a copy of the fixtures where one wiki-talk row's label is flipped
+    flipped = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, flipped)
+    gn = flipped / "wiki-talk-context-toxicity" / "data_CAT_LARGE_gn.csv"
+    gn.write_text(gn.read_text().replace("get lost\",1,", "get lost\",0,"))
+    # when
+    rows, p = cross_fitted_toxicity(FIXTURE_DATA, ("wiki", "wiki_cat"), folds=3, progress=False)
+    rows2, p2 = cross_fitted_toxicity(flipped, ("wiki", "wiki_cat"), folds=3, progress=False)
+    # then every row of those sources is scored, and a row's own label cannot move its score
+    assert {e.source for e in rows} == {"wiki", "wiki_cat"}
+    assert len(rows) == len(p) and ((p >= 0) & (p <= 1)).all()
+    i = next(i for i, e in enumerate(rows) if e.text.startswith("you are a stupid idiot"))
+    assert [e.text for e in rows2] == [e.text for e in rows]
+    assert rows2[i].labels["toxicity"] == 0 and rows[i].labels["toxicity"] == 1
+    assert p2[i] == p[i]
+    # while the models that did train on it score the other folds differently
+    assert any(p2[j] != p[j] for j in range(len(p)) if j != i)
 
 
 def test_round_trip_scores_all_attributes(trained: Path, tmp_path: Path) -> None:
