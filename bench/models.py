@@ -369,10 +369,10 @@ def compare(
     for name, r in results.items():
         cells = " | ".join("n/a" if r["auc"].get(k) is None else f"{r['auc'][k]:.4f}" for k in keys)  # type: ignore[attr-defined]
         say(f"  | {name} | {cells} | {r['ms']:.3f} |")
-    ours = results["commentguard"]["auc"]
+    our_auc = results["commentguard"]["auc"]
     for name, r in results.items():
         if name != "commentguard":
-            worse = [k for k in keys if (r["auc"].get(k) or 0) >= (ours.get(k) or 0)]  # type: ignore[attr-defined, union-attr]
+            worse = [k for k in keys if (r["auc"].get(k) or 0) >= (our_auc.get(k) or 0)]  # type: ignore[attr-defined, union-attr]
             say(
                 f"  commentguard higher than {name} on every set: {not worse}"
                 + (f" (not on {worse})" if worse else "")
