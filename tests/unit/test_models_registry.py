@@ -57,16 +57,18 @@ def test_cross_fitting_scores_each_row_with_a_model_that_never_saw_it(tmp_path: 
     flipped = tmp_path / "data"
     shutil.copytree(FIXTURE_DATA, flipped)
     gn = flipped / "wiki-talk-context-toxicity" / "data_CAT_LARGE_gn.csv"
-    gn.write_text(gn.read_text().replace("get lost\",1,", "get lost\",0,"))
+    gn.write_text(gn.read_text().replace('get lost",1,', 'get lost",0,'))
     # when
     rows, p = cross_fitted_toxicity(FIXTURE_DATA, ("wiki", "wiki_cat"), folds=3, progress=False)
     rows2, p2 = cross_fitted_toxicity(flipped, ("wiki", "wiki_cat"), folds=3, progress=False)
     # then every row of those sources is scored, and a row's own label cannot move its score
     assert {e.source for e in rows} == {"wiki", "wiki_cat"}
-    assert len(rows) == len(p) and ((p >= 0) & (p <= 1)).all()
+    assert len(rows) == len(p)
+    assert ((p >= 0) & (p <= 1)).all()
     i = next(i for i, e in enumerate(rows) if e.text.startswith("you are a stupid idiot"))
     assert [e.text for e in rows2] == [e.text for e in rows]
-    assert rows2[i].labels["toxicity"] == 0 and rows[i].labels["toxicity"] == 1
+    assert rows[i].labels["toxicity"] == 1
+    assert rows2[i].labels["toxicity"] == 0
     assert p2[i] == p[i]
     # while the models that did train on it score the other folds differently
     assert any(p2[j] != p[j] for j in range(len(p)) if j != i)
