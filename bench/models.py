@@ -398,23 +398,25 @@ def compare(
         )
     if "alt-profanity-check" not in results:
         return
-    overlap = jigsaw_overlap(data, sets.get("bias_plain", []))
-    if overlap:
-        found, rows, expected = overlap
-        say(
-            f"  caveat: alt-profanity-check is trained on Jigsaw's train.csv; {found} of its "
-            f"first {rows} rows are bias-eval comments (expected {expected:.1f} if the whole "
-            "bias set is in train.csv, 0 if none), so its bias_* figures are largely on "
-            "comments it was trained on, not held out"
-        )
-    overlap = jigsaw_overlap(data, sets.get("wiki_talk_5fold", []))
-    if overlap:
-        found, rows, expected = overlap
-        say(
-            f"  the wiki-talk rows are not in train.csv: {found} of its first {rows} rows are "
-            f"wiki-talk comments (expected {expected:.1f} if they all were), so the *_5fold "
-            "sets are held out for every model"
-        )
+    for key, line in (
+        (
+            "bias_plain",
+            "  caveat: alt-profanity-check is trained on Jigsaw's train.csv; {found} of its first "
+            "{rows} rows are bias-eval comments (expected {expected:.1f} if the whole bias set "
+            "is in train.csv, 0 if none), so its bias_* figures are largely on comments it was "
+            "trained on, not held out",
+        ),
+        (
+            "wiki_talk_5fold",
+            "  the wiki-talk rows are not in train.csv: {found} of its first {rows} rows are "
+            "wiki-talk comments (expected {expected:.1f} if they all were), so the *_5fold sets "
+            "are held out for every model",
+        ),
+    ):
+        overlap = jigsaw_overlap(data, sets.get(key, []))
+        if overlap:
+            found, rows, expected = overlap
+            say(line.format(found=found, rows=rows, expected=expected))
 
 
 def main() -> None:
