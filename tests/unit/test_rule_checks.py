@@ -38,9 +38,30 @@ def test_links_counts_shorteners_and_markup() -> None:
     assert text[start:end] == "bit.ly/abc"
 
 
+def test_shorteners_of_any_tld_are_found_and_youtube_links_are_not_shorteners() -> None:
+    text = "watch youtu.be/abc then rb.gy/x1 or tr.im/y2, and http://bl.ink/z3"
+    (found,) = LinksCheck().run([ctx(text)])
+    shortener = next(f for f in found if f.code == "LINK_SHORTENER")
+    assert sorted(text[s:e] for s, e in shortener.spans) == [
+        "http://bl.ink/z3",
+        "rb.gy/x1",
+        "tr.im/y2",
+    ]
+    assert "youtu.be" not in (shortener.detail or "")
+
+
 def test_link_in_author_name() -> None:
     (found,) = LinksCheck().run([ctx("hello", author={"name": "best-loans.com"})])
     assert codes(found) == {"AUTHOR_NAME_LINK"}
+
+
+def test_a_full_stop_or_comma_after_a_link_is_not_part_of_it() -> None:
+    text = "See http://x.com/a, and www.b.org. Also example.com/p!"
+    assert [text[s:e] for s, e, _ in find_links(text)] == [
+        "http://x.com/a",
+        "www.b.org",
+        "example.com/p",
+    ]
 
 
 def test_plain_prose_has_no_links() -> None:

@@ -15,6 +15,12 @@ _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\])]+")
 _BARE_DOMAIN = re.compile(
     r"(?i)\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|info|biz|xyz|top|ru|cn|io|co|me|ly|gd|gl|site|online|shop|club|link|click)\b(?:/[^\s]*)?"
 )
+# shortener links with a path, whatever their TLD ("rb.gy/x", "tr.im/x", "bl.ink/x")
+_BARE_SHORTENER = re.compile(
+    r"(?i)\b(?:"
+    + "|".join(re.escape(h) for h in sorted(URL_SHORTENERS, key=len, reverse=True))
+    + r")/[^\s<>\"'\])]+"
+)
 _MARKUP = re.compile(r"(?i)<a\s[^>]*href|\[url[=\]]|\[link[=\]]|\]\(https?://")
 
 
@@ -27,11 +33,14 @@ def _host(url: str) -> str:
 
 def find_links(text: str) -> list[tuple[int, int, str]]:
     """(start, end, host) of each link-looking thing, explicit URLs first then bare domains."""
-    found = [(m.start(), m.end(), _host(m.group())) for m in _URL.finditer(text)]
-    covered = [(s, e) for s, e, _ in found]
-    for m in _BARE_DOMAIN.finditer(text):
-        if not any(s <= m.start() < e for s, e in covered):
-            found.append((m.start(), m.end(), _host(m.group())))
+    found: list[tuple[int, int, str]] = []
+    for pattern in (_URL, _BARE_SHORTENER, _BARE_DOMAIN):
+        for m in pattern.finditer(text):
+            if any(s <= m.start() < e for s, e, _ in found):
+                continue
+            # a sentence's full stop or comma after a link is not part of it
+            link = m.group().rstrip(".,;:!?")
+            found.append((m.start(), m.start() + len(link), _host(link)))
     return sorted(found)
 
 
