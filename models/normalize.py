@@ -268,7 +268,6 @@ URL_SHORTENERS: frozenset[str] = frozenset(
         "cutt.ly",
         "goo.gl",
         "is.gd",
-        "linktr.ee",
         "lnkd.in",
         "ouo.io",
         "ow.ly",
@@ -287,7 +286,6 @@ URL_SHORTENERS: frozenset[str] = frozenset(
         "trib.al",
         "v.gd",
         "x.co",
-        "youtu.be",
     ]
 )
 _SUSPICIOUS_TLDS = frozenset(
