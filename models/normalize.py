@@ -467,17 +467,19 @@ def _unmask(token: str) -> str:
             if re.fullmatch(exact, word):
                 return word
         # people do not count the letters they hide: "f****in" is "fuckin" with one star too
-        # many, so a run of n marks may also stand for n - 1 or n + 1 letters
-        loose = "".join(
-            f"[a-z]{{{max(len(part) - 1, 1)},{len(part) + 1}}}"
-            if part[:1] in ("*", "#")
-            else re.escape(part.translate(_LEET))
-            for part in parts
-        )
-        for size in (len(token) - 1, len(token) + 1):
-            for word in _MASK_CANDIDATES.get(size, ()):
-                if re.fullmatch(loose, word):
-                    return word
+        # many, so a run of n marks may also stand for n - 1 or n + 1 letters; only with two
+        # letters shown, or "a*" (a grade) would become "ass"
+        if sum(c.isalpha() for c in token) >= 2:
+            loose = "".join(
+                f"[a-z]{{{max(len(part) - 1, 1)},{len(part) + 1}}}"
+                if part[:1] in ("*", "#")
+                else re.escape(part.translate(_LEET))
+                for part in parts
+            )
+            for size in (len(token) - 1, len(token) + 1):
+                for word in _MASK_CANDIDATES.get(size, ()):
+                    if re.fullmatch(loose, word):
+                        return word
     # leetspeak only between letters, so "hello!", "@user", "2nd" and "mp3" are left alone
     return _INNER_LEET.sub(lambda m: m.group(0).translate(_LEET), token)
 

@@ -11,7 +11,7 @@ from models.types import TOXICITY_LABELS
 
 __all__ = ["TOXICITY_VERSION", "build_toxicity_pipeline"]
 
-TOXICITY_VERSION = "1.2.2"
+TOXICITY_VERSION = "1.2.3"
 
 
 def build_toxicity_pipeline() -> Pipeline:

@@ -29,6 +29,7 @@ from models.normalize import (
         ("s*** happens", "shit happens"),  # obscene reading first
         ("a***holes", "assholes"),  # inflected
         ("the *** is l**k", "the *** is l**k"),  # no lexicon word fits: left alone
+        ("an a* grade", "an a* grade"),  # one letter shown: only an exact-length match
         ("sh!t and a$$", "shit and ass"),
         ("You are an id1ot and a m0ron", "you are an idiot and a moron"),  # leetspeak
         ("F U C K this", "fuck this"),  # spaced-out letters
