@@ -31,6 +31,7 @@ __all__ = [
     "load_toxicity",
     "sha256_file",
     "split_of",
+    "text_key",
 ]
 
 csv.field_size_limit(sys.maxsize)
@@ -78,13 +79,21 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def text_key(text: str) -> str:
+    """The form under which two texts count as the same comment (case and spacing folded)."""
+    return " ".join(text.lower().split())
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text_key(text).encode("utf-8")).digest()
+
+
 def split_of(text: str) -> str:
     """Deterministic 80/10/10 train/val/test split by content hash.
 
     Identical texts land in the same split, so duplicates cannot leak between train and test.
     """
-    key = " ".join(text.lower().split()).encode("utf-8")
-    bucket = int.from_bytes(hashlib.sha256(key).digest()[:4], "big") % 20
+    bucket = int.from_bytes(_digest(text)[:4], "big") % 20
     if bucket < 16:
         return "train"
     return "val" if bucket < 18 else "test"
@@ -93,8 +102,7 @@ def split_of(text: str) -> str:
 def fold_of(text: str, folds: int) -> int:
     """Deterministic fold for cross-fitting, from other hash bytes than :func:`split_of`, so
     every fold holds rows of all three splits."""
-    key = " ".join(text.lower().split()).encode("utf-8")
-    return int.from_bytes(hashlib.sha256(key).digest()[4:8], "big") % folds
+    return int.from_bytes(_digest(text)[4:8], "big") % folds
 
 
 @dataclass

@@ -97,19 +97,15 @@ def _split(
     return parts
 
 
-def _text_key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def _without(
     examples: Iterable[LabelledExample],
     olid_test: Sequence[LabelledExample],
     bias: dict[str, list[LabelledExample]],
 ) -> list[LabelledExample]:
     """Evaluation-only texts never reach training, whatever set they also appear in."""
-    held = {_text_key(e.text) for e in olid_test}
-    held |= {_text_key(e.text) for rows in bias.values() for e in rows}
-    return [e for e in examples if _text_key(e.text) not in held]
+    held = {D.text_key(e.text) for e in olid_test}
+    held |= {D.text_key(e.text) for rows in bias.values() for e in rows}
+    return [e for e in examples if D.text_key(e.text) not in held]
 
 
 def cross_fitted_toxicity(
