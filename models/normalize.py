@@ -452,6 +452,16 @@ def _separated(m: re.Match[str]) -> str:
     return re.sub(r"[._\-*~]", "", m.group(0))
 
 
+def _mask_regex(parts: list[str], slack: int) -> str:
+    """A masked token's parts as a regex: each run of n marks stands for n +- slack letters."""
+    return "".join(
+        f"[a-z]{{{max(len(part) - slack, 1)},{len(part) + slack}}}"
+        if part[:1] in ("*", "#")
+        else re.escape(part.translate(_LEET))
+        for part in parts
+    )
+
+
 def _unmask(token: str) -> str:
     """``f*ck`` -> ``fuck`` (when the lexicon has a match); ``id1ot`` -> ``idiot``."""
     full = token.translate(_LEET)
@@ -459,26 +469,17 @@ def _unmask(token: str) -> str:
         return full
     if "*" in token or "#" in token:
         parts = re.split(r"([*#]+)", token)
-        exact = "".join(
-            f"[a-z]{{{len(part)}}}" if part[:1] in ("*", "#") else re.escape(part.translate(_LEET))
-            for part in parts
-        )
-        for word in _MASK_CANDIDATES.get(len(token), ()):
-            if re.fullmatch(exact, word):
-                return word
+        tries: list[tuple[int, tuple[int, ...]]] = [(0, (len(token),))]
         # people do not count the letters they hide: "f****in" is "fuckin" with one star too
         # many, so a run of n marks may also stand for n - 1 or n + 1 letters; only with two
         # letters shown, or "a*" (a grade) would become "ass"
         if sum(c.isalpha() for c in token) >= 2:
-            loose = "".join(
-                f"[a-z]{{{max(len(part) - 1, 1)},{len(part) + 1}}}"
-                if part[:1] in ("*", "#")
-                else re.escape(part.translate(_LEET))
-                for part in parts
-            )
-            for size in (len(token) - 1, len(token) + 1):
+            tries.append((1, (len(token) - 1, len(token) + 1)))
+        for slack, sizes in tries:
+            pattern = re.compile(_mask_regex(parts, slack))
+            for size in sizes:
                 for word in _MASK_CANDIDATES.get(size, ()):
-                    if re.fullmatch(loose, word):
+                    if pattern.fullmatch(word):
                         return word
     # leetspeak only between letters, so "hello!", "@user", "2nd" and "mp3" are left alone
     return _INNER_LEET.sub(lambda m: m.group(0).translate(_LEET), token)
