@@ -32,7 +32,8 @@ def _host(url: str) -> str:
 
 
 def find_links(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, host) of each link-looking thing, explicit URLs first then bare domains."""
+    """(start, end, host) of each link-looking thing: explicit URLs, then bare shortener links,
+    then bare domains; a stretch one of them covered is not matched again."""
     found: list[tuple[int, int, str]] = []
     for pattern in (_URL, _BARE_SHORTENER, _BARE_DOMAIN):
         for m in pattern.finditer(text):
