@@ -620,8 +620,8 @@ _MARKUP = re.compile(r"<a\b[^>]*href|\[url[=\]]", re.IGNORECASE)
 
 
 def _link(url: str) -> Link:
+    url = url.rstrip(".,;:!?")  # the sentence's punctuation, not the link's
     host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url).split("/", 1)[0].split(":", 1)[0]
-    host = host.rstrip(".,;!?")
     tld = host.rsplit(".", 1)[-1] if "." in host else ""
     return Link(
         url=url,

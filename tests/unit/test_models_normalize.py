@@ -70,6 +70,12 @@ def test_link_kinds() -> None:
     ]
 
 
+def test_link_leaves_the_sentence_punctuation_out() -> None:
+    links = extract_links(normalize("see http://example.com/a, or www.cheap.xyz/b. Then bit.ly/c!"))
+    assert [lk.url for lk in links] == ["http://example.com/a", "www.cheap.xyz/b", "bit.ly/c"]
+    assert [lk.domain for lk in links] == ["example.com", "cheap.xyz", "bit.ly"]
+
+
 def test_markup_emails_phones() -> None:
     assert extract_markup_links('<a href="x">a</a> [url=y]b[/url]') == 2
     assert extract_emails(normalize("mail john [at] gmail [dot] com")) == ["john@gmail.com"]
