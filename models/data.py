@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = [
     "DataSources",
     "fold_of",
     "load_bias_eval",
+    "load_bias_templates",
     "load_olid_test",
     "load_spam",
     "load_toxicity",
@@ -319,4 +321,39 @@ def load_bias_eval(
                 LabelledExample(row["comment"], {"toxicity": int(row["toxic"] == "True")}, key)
                 for row in _rows(src.use(path))
             ]
+    return out
+
+
+def load_bias_templates(root: Path, sources: DataSources | None = None) -> list[LabelledExample]:
+    """conversationai-bias-eval's sentence templates (evaluation only), ``group`` = identity.
+
+    The identities are the ones the templates themselves name in "I am <identity>"; each
+    sentence's group is the longest of them it contains ("african american" before
+    "american"), "" for the occupation templates, which name none.
+    """
+    src = sources or DataSources(root)
+    path = root / "conversationai-bias-eval" / "en_sentence_templates.csv"
+    if not path.is_file():
+        return []
+    rows = list(_rows(src.use(path)))
+    identities = sorted(
+        {
+            r["phrase"][len("I am ") :].lower()
+            for r in rows
+            if r["template"] == "am_hate_adj" and r["phrase"].startswith("I am ")
+        },
+        key=lambda t: (-len(t), t),
+    )
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, identities)) + r")\b")
+    out = []
+    for r in rows:
+        found = pattern.search(r["phrase"].lower()) if identities else None
+        out.append(
+            LabelledExample(
+                r["phrase"],
+                {"toxicity": int(r["toxicity"] == "toxic")},
+                "bias_templates",
+                found.group(1) if found else "",
+            )
+        )
     return out

@@ -28,6 +28,7 @@ __all__ = [
     "leave_one_group_out",
     "per_label_auc",
     "scorer_probs",
+    "subgroup_bias",
 ]
 
 ScoreFn = Callable[[Sequence[TextInput]], NDArray[np.float64]]
@@ -106,6 +107,46 @@ def bias_gap(
     if "plain" in result and "swapped" in result:
         result["gap"] = abs(result["plain"]["auc"] - result["swapped"]["auc"])
     return result
+
+
+def subgroup_bias(
+    y: Sequence[int] | NDArray[Any], p: Sequence[float] | NDArray[Any], groups: Sequence[str]
+) -> dict[str, Any]:
+    """Borkan et al.'s (2019) identity-bias AUCs, per group ("" = names no identity).
+
+    ``subgroup``: toxic vs non-toxic among the group's own sentences. ``bpsn`` (background
+    positive, subgroup negative): the group's non-toxic sentences against everyone else's toxic
+    ones, low when naming the group pushes scores up. ``bnsp``: the group's toxic sentences
+    against everyone else's non-toxic ones, low when naming it pushes scores down. ``worst``
+    gives each AUC's lowest group; ``spread`` the highest minus the lowest.
+    """
+    y_arr, p_arr, g_arr = np.asarray(y), np.asarray(p, dtype=np.float64), np.asarray(groups)
+    per_group: dict[str, dict[str, Any]] = {}
+    for g in sorted(set(groups) - {""}):
+        inside = g_arr == g
+        bpsn = (inside & (y_arr == 0)) | (~inside & (y_arr == 1))
+        bnsp = (inside & (y_arr == 1)) | (~inside & (y_arr == 0))
+        per_group[g] = {
+            "subgroup": auc(y_arr[inside], p_arr[inside]),
+            "bpsn": auc(y_arr[bpsn], p_arr[bpsn]),
+            "bnsp": auc(y_arr[bnsp], p_arr[bnsp]),
+            "n": int(inside.sum()),
+        }
+    worst: dict[str, Any] = {}
+    spread: dict[str, float] = {}
+    for metric in ("subgroup", "bpsn", "bnsp"):
+        known = {g: v[metric] for g, v in per_group.items() if v[metric] is not None}
+        if known:
+            low = min(known, key=lambda g: (known[g], g))
+            worst[metric] = {"group": low, "auc": known[low]}
+            spread[metric] = max(known.values()) - known[low]
+    return {
+        "auc": auc(y_arr, p_arr),
+        "n": len(y_arr),
+        "per_group": per_group,
+        "worst": worst,
+        "spread": spread,
+    }
 
 
 def leave_one_group_out(

@@ -57,6 +57,18 @@ def evaluation_markdown(meta: Mapping[str, Any]) -> str:
         )
     over = m.get("identity_probes_over_threshold", [])
     lines.append(f"- identity-only statements over a hold threshold: {over or 'none'}")
+    templates = m.get("bias_templates")
+    if templates:
+        worst = templates["worst"]
+        lines.append(
+            f"- conversationai-bias-eval sentence templates (n={templates['n']}, "
+            f"{len(templates['per_group'])} identities): ROC AUC {_f(templates['auc'])}; lowest "
+            + ", ".join(f"{k} {_f(w['auc'])} ({w['group']})" for k, w in sorted(worst.items()))
+            + "; spread "
+            + ", ".join(f"{k} {_f(v)}" for k, v in sorted(templates["spread"].items()))
+            + "; 'I am <identity>' over the toxicity threshold: "
+            + (", ".join(templates["identity_statements_over_threshold"]) or "none")
+        )
     lovo = m.get("spam_youtube_leave_one_video_out")
     if lovo:
         lines.append(
@@ -74,6 +86,21 @@ def evaluation_markdown(meta: Mapping[str, Any]) -> str:
                     f"| {model.split('_')[0]} | {source} | {label} | {_f(v['auc'])} | {v['n']} "
                     f"| {v['positives']} |"
                 )
+    if templates:
+        lines += ["", "## Identity terms in the sentence templates (toxicity)", ""]
+        lines += [
+            "Borkan et al. 2019: subgroup AUC within the sentences naming the identity; BPSN "
+            "(its non-toxic sentences against the others' toxic ones) is low when naming it "
+            "raises scores, BNSP (its toxic sentences against the others' non-toxic ones) low "
+            "when naming it lowers them.",
+            "",
+            "| identity | subgroup AUC | BPSN AUC | BNSP AUC | n |",
+            "|---|---|---|---|---|",
+        ]
+        for g, v in sorted(templates["per_group"].items()):
+            lines.append(
+                f"| {g} | {_f(v['subgroup'])} | {_f(v['bpsn'])} | {_f(v['bnsp'])} | {v['n']} |"
+            )
     lines += ["", "## Decision (hold) thresholds, chosen on the validation split", ""]
     lines += [f"- {a}: {t}" for a, t in _by_label(meta["thresholds"])]
     return "\n".join(lines) + "\n"
@@ -115,8 +142,9 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "The toxicity features drop a list of identity terms (gay, muslim, black, jewish, women, "
         "...; see `models.normalize.IDENTITY_TERMS`) before any n-gram is made, so naming an "
         "identity can neither raise nor lower a score; slurs are not on the list and are kept. "
-        "Measured on conversationai-bias-eval (plain vs identity-swapped) in the evaluation "
-        "report. Known remaining risk: the Davidson tweets label African-American English as "
+        "Measured on conversationai-bias-eval (plain vs identity-swapped comments, and its "
+        "76,564 template sentences identity by identity) in the evaluation report. Known "
+        "remaining risk: the Davidson tweets label African-American English as "
         "'offensive' more often (Sap et al. 2019); dialect is not neutralised.",
         "",
         "## Data read by training (sha256 of every file; evaluation-only files named below)",

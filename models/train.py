@@ -30,6 +30,7 @@ from models.evaluate import (
     false_positive_rate,
     leave_one_group_out,
     per_label_auc,
+    subgroup_bias,
 )
 from models.features import Prepare
 from models.registry import ARTIFACT_FORMAT, METADATA_FILE, save_pipeline
@@ -97,15 +98,28 @@ def _split(
     return parts
 
 
-def _without(
-    examples: Iterable[LabelledExample],
-    olid_test: Sequence[LabelledExample],
-    bias: dict[str, list[LabelledExample]],
-) -> list[LabelledExample]:
-    """Evaluation-only texts never reach training, whatever set they also appear in."""
-    held = {D.text_key(e.text) for e in olid_test}
-    held |= {D.text_key(e.text) for rows in bias.values() for e in rows}
-    return [e for e in examples if D.text_key(e.text) not in held]
+@dataclass
+class _Held:
+    """The evaluation-only sets: OLID's test split, conversationai-bias-eval's plain and
+    identity-swapped comments and its sentence templates."""
+
+    olid_test: list[LabelledExample]
+    bias: dict[str, list[LabelledExample]]
+    templates: list[LabelledExample]
+
+    def remove_from(self, examples: Iterable[LabelledExample]) -> list[LabelledExample]:
+        """Evaluation-only texts never reach training, whatever set they also appear in."""
+        held = {D.text_key(e.text) for e in self.olid_test + self.templates}
+        held |= {D.text_key(e.text) for rows in self.bias.values() for e in rows}
+        return [e for e in examples if D.text_key(e.text) not in held]
+
+
+def _evaluation_only(data_dir: Path, src: D.DataSources) -> _Held:
+    return _Held(
+        D.load_olid_test(data_dir, src),
+        D.load_bias_eval(data_dir, src),
+        D.load_bias_templates(data_dir, src),
+    )
 
 
 def cross_fitted_toxicity(
@@ -120,11 +134,7 @@ def cross_fitted_toxicity(
     a model that never saw it. It measures the recipe, not the shipped artifact.
     """
     src = D.DataSources(data_dir)
-    pool = _without(
-        D.load_toxicity(data_dir, src),
-        D.load_olid_test(data_dir, src),
-        D.load_bias_eval(data_dir, src),
-    )
+    pool = _evaluation_only(data_dir, src).remove_from(D.load_toxicity(data_dir, src))
     rows = [e for e in pool if e.source in sources]
     others = [e for e in pool if e.source not in sources and D.split_of(e.text) == "train"]
     fold = np.array([D.fold_of(e.text, folds) for e in rows])
@@ -198,8 +208,7 @@ def train_all(
     sources = D.DataSources(data_dir)
     spam_all = D.load_spam(data_dir, sources)
     tox_all = D.load_toxicity(data_dir, sources)
-    olid_test = D.load_olid_test(data_dir, sources)
-    bias = D.load_bias_eval(data_dir, sources)
+    held = _evaluation_only(data_dir, sources)
     extra = sorted(extra_labels or (), key=lambda e: (e.text, sorted(e.labels.items())))
     spam_all += [e for e in extra if "spam" in e.labels]
     tox_all += [
@@ -209,8 +218,8 @@ def train_all(
         for e in extra
         if any(k in TOXICITY_LABELS for k in e.labels)
     ]
-    spam_all = _without(spam_all, olid_test, bias)
-    tox_all = _without(tox_all, olid_test, bias)
+    spam_all = held.remove_from(spam_all)
+    tox_all = held.remove_from(tox_all)
     spam, tox = _split(spam_all), _split(tox_all)
     if not spam["train"] or not tox["train"]:
         raise ValueError(f"{data_dir} holds no spam or no toxicity training data")
@@ -234,8 +243,7 @@ def train_all(
         tox_model,
         spam,
         tox,
-        olid_test,
-        bias,
+        held,
         thresholds,
         spam_all,
         progress,
@@ -295,8 +303,7 @@ def _evaluate(
     tox_model: Pipeline,
     spam: dict[str, list[LabelledExample]],
     tox: dict[str, list[LabelledExample]],
-    olid_test: list[LabelledExample],
-    bias: dict[str, list[LabelledExample]],
+    held: _Held,
     thresholds: dict[str, float],
     spam_all: list[LabelledExample],
     progress: bool,
@@ -323,15 +330,24 @@ def _evaluate(
             "n": len(y),
             "positives": int(sum(y)),
         }
-    if olid_test:
-        p = _probs(tox_model, olid_test)[:, 0]
+    if held.olid_test:
+        p = _probs(tox_model, held.olid_test)[:, 0]
         metrics["olid_test_a"] = {
-            "auc": auc([e.labels["toxicity"] for e in olid_test], p),
-            "n": len(olid_test),
-            "positives": sum(e.labels["toxicity"] for e in olid_test),
+            "auc": auc([e.labels["toxicity"] for e in held.olid_test], p),
+            "n": len(held.olid_test),
+            "positives": sum(e.labels["toxicity"] for e in held.olid_test),
         }
-    if bias:
-        metrics["bias_eval"] = bias_gap(lambda items: tox_model.predict_proba(items), bias, 0)
+    if held.bias:
+        metrics["bias_eval"] = bias_gap(lambda items: tox_model.predict_proba(items), held.bias, 0)
+    if held.templates:
+        p = _probs(tox_model, held.templates)[:, 0]
+        metrics["bias_templates"] = subgroup_bias(
+            [e.labels["toxicity"] for e in held.templates], p, [e.group for e in held.templates]
+        )
+        statements = [i for i, e in enumerate(held.templates) if e.text.startswith("I am ")]
+        metrics["bias_templates"]["identity_statements_over_threshold"] = [
+            held.templates[i].text for i in statements if p[i] >= thresholds["toxicity"]
+        ]
     probes = tox_model.predict_proba([TextInput(t) for t in IDENTITY_PROBES])
     metrics["identity_probes"] = {
         t: {lab: round(float(probes[i, k]), 4) for k, lab in enumerate(TOXICITY_LABELS)}

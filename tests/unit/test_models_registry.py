@@ -269,3 +269,11 @@ def test_explain_all_attributes_matches_explaining_each(trained: Path, tmp_path:
         got, want = together[attribute], alone[attribute]
         assert [(s.start, s.end) for s in got] == [(s.start, s.end) for s in want]
         assert [s.score for s in got] == pytest.approx([s.score for s in want], abs=1e-6)
+
+
+def test_training_reports_identity_bias_on_the_sentence_templates(trained: Path) -> None:
+    report = json.loads((trained / "evaluation.json").read_text())["bias_templates"]
+    assert report["n"] == 14
+    assert set(report["per_group"]) == {"gay", "american", "african american"}
+    assert set(report["worst"]) == {"subgroup", "bpsn", "bnsp"}
+    assert "Identity terms in the sentence templates" in (trained / "evaluation.md").read_text()
