@@ -5,9 +5,9 @@
 
 Quality: spam leave-one-video-out on YouTube and SMS test split; OLID test A; per-label AUC on
 the held-out test split of every training set; wiki-talk false-positive rate at the threshold;
-identity-bias gap and identity-only statements. Speed: comments/s scoring all 7 attributes in
-batches (median of --runs), against a trivial tokenising pass measured in the same run; single
-comment latency; RSS with both models loaded. ``--compare`` also scores the same evaluation sets
+identity-bias gap, per-identity AUCs on the sentence templates and identity-only statements.
+Speed: comments/s scoring all 7 attributes in batches (median of --runs), against a trivial
+tokenising pass measured in the same run; single comment latency; RSS with both models loaded. ``--compare`` also scores the same evaluation sets
 with alt-profanity-check and hatesonar, installed in their own venv (bench/.venv-compare).
 """
 
@@ -31,7 +31,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from models import data as D  # noqa: E402
-from models.evaluate import auc, false_positive_rate, leave_one_group_out  # noqa: E402
+from models.evaluate import (  # noqa: E402
+    auc,
+    false_positive_rate,
+    leave_one_group_out,
+    subgroup_bias,
+)
 from models.registry import ATTRIBUTES, TextInput, load_scorer  # noqa: E402
 from models.spam import build_spam_pipeline  # noqa: E402
 from models.train import IDENTITY_PROBES, cross_fitted_toxicity  # noqa: E402
@@ -110,6 +115,7 @@ def eval_sets(data: Path) -> dict[str, list[D.LabelledExample]]:
     sets: dict[str, list[D.LabelledExample]] = {"olid_test_A": D.load_olid_test(data)}
     bias = D.load_bias_eval(data)
     sets.update({f"bias_{k}": v for k, v in bias.items()})
+    sets["bias_templates"] = D.load_bias_templates(data)
     tox = D.load_toxicity(data)
     sets["wiki_test"] = [e for e in tox if e.source == "wiki" and D.split_of(e.text) == "test"]
     return {k: v for k, v in sets.items() if v}
@@ -169,6 +175,18 @@ def quality(
         say(
             f"  conversationai-bias-eval: AUC plain {a[0]:.4f}, swapped {a[1]:.4f}, gap {abs(a[0] - a[1]):.4f}  (bar <= 0.02)"
         )
+    if "bias_templates" in sets:
+        rows = sets["bias_templates"]
+        p = scorer_p["bias_templates"][:, 1]
+        say("  " + template_bias(rows, p))
+        statements = [
+            (e.text, x) for e, x in zip(rows, p, strict=True) if e.text.startswith("I am ")
+        ]
+        over = [t for t, x in statements if x >= thr["toxicity"]]
+        top = max(statements, key=lambda tx: tx[1])
+        say(
+            f"  template statements 'I am <identity>' ({len(statements)}) over the toxicity threshold: {over or 'none'} (highest {top[1]:.3f}: {top[0]!r})"
+        )
     probes = list(IDENTITY_PROBES)
     rows = scorer.score([TextInput(t) for t in probes])
     worst = max(
@@ -177,6 +195,17 @@ def quality(
     over = [(t, a) for t, r in zip(probes, rows, strict=True) for a in ATTRIBUTES if r[a] >= thr[a]]
     say(
         f"  identity-only statements over a hold threshold: {over or 'none'} (highest score/threshold {worst[0]:.2f}: {worst[1]!r} {worst[2]})"
+    )
+
+
+def template_bias(rows: list[D.LabelledExample], p: np.ndarray) -> str:
+    """One line of Borkan et al.'s identity AUCs on the sentence templates (lowest identity)."""
+    r = subgroup_bias([e.labels["toxicity"] for e in rows], p, [e.group for e in rows])
+    worst = ", ".join(f"{k} {w['auc']:.4f} ({w['group']})" for k, w in sorted(r["worst"].items()))
+    spread = ", ".join(f"{k} {v:.4f}" for k, v in sorted(r["spread"].items()))
+    return (
+        f"sentence templates (n={r['n']}, {len(r['per_group'])} identities): ROC AUC {r['auc']:.4f}; "
+        f"lowest per identity: {worst}; spread (highest - lowest): {spread}"
     )
 
 
@@ -247,6 +276,8 @@ def speed(scorer, runs: int) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+# Five-word template sentences would swamp the time per comment of real ones.
+UNTIMED = frozenset({"bias_templates"})
 JIGSAW_TRAIN_ROWS = 159_571  # rows of Kaggle's Jigsaw train.csv, which profanity-check learns
 
 
@@ -358,8 +389,9 @@ def compare(
             out = json.loads(run.stdout)
             aucs[key] = auc([e.labels["toxicity"] for e in rows], out["p"])
             probs[key] = out["p"]
-            seconds += out["seconds"]
-            n += len(rows)
+            if key not in UNTIMED:
+                seconds += out["seconds"]
+                n += len(rows)
         if ok:
             results[name] = {"auc": aucs, "ms": seconds / max(n, 1) * 1000, "p": probs}
     for key, rows in sets.items():
@@ -377,6 +409,14 @@ def compare(
                 f"  commentguard higher than {name} on every set: {not worse}"
                 + (f" (not on {worse})" if worse else "")
             )
+    if "bias_templates" in sets:
+        say("  identity bias on the sentence templates, per model:")
+        for name, r in results.items():
+            theirs = (
+                ours["bias_templates"] if name == "commentguard" else r["p"].get("bias_templates")
+            )  # type: ignore[attr-defined]
+            if theirs is not None:
+                say(f"    {name}: " + template_bias(sets["bias_templates"], np.asarray(theirs)))
     say("  AUC difference, commentguard minus each model, with a 95% paired bootstrap interval:")
     for name, r in results.items():
         if name == "commentguard":
@@ -403,8 +443,8 @@ def compare(
             "bias_plain",
             "  caveat: alt-profanity-check is trained on Jigsaw's train.csv; {found} of its first "
             "{rows} rows are bias-eval comments (expected {expected:.1f} if the whole bias set "
-            "is in train.csv, 0 if none), so its bias_* figures are largely on comments it was "
-            "trained on, not held out",
+            "is in train.csv, 0 if none), so its bias_plain and bias_swapped figures are "
+            "largely on comments it was trained on, not held out (the synthetic templates are not in it)",
         ),
         (
             "wiki_talk_5fold",
@@ -445,8 +485,9 @@ def main() -> None:
             scorer_p[key] = np.array(
                 [[r[a] for a in ATTRIBUTES] for r in scorer.score([e.as_input() for e in rows])]
             )
-            timing += time.perf_counter() - t
-            n += len(rows)
+            if key not in UNTIMED:
+                timing += time.perf_counter() - t
+                n += len(rows)
         timing = timing / max(n, 1) * 1000
         quality(args.data, scorer_p, sets, scorer)
     else:
