@@ -37,6 +37,7 @@ from models.evaluate import (  # noqa: E402
     leave_one_group_out,
     subgroup_bias,
 )
+from models.normalize import IDENTITY_TERMS  # noqa: E402
 from models.registry import ATTRIBUTES, TextInput, load_scorer  # noqa: E402
 from models.spam import build_spam_pipeline  # noqa: E402
 from models.train import IDENTITY_PROBES, cross_fitted_toxicity  # noqa: E402
@@ -276,6 +277,7 @@ def speed(scorer, runs: int) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+_WORDS = re.compile(r"[a-z]+")
 # Five-word template sentences would swamp the time per comment of real ones.
 UNTIMED = frozenset({"bias_templates"})
 JIGSAW_TRAIN_ROWS = 159_571  # rows of Kaggle's Jigsaw train.csv, which profanity-check learns
@@ -417,6 +419,24 @@ def compare(
             )  # type: ignore[attr-defined]
             if theirs is not None:
                 say(f"    {name}: " + template_bias(sets["bias_templates"], np.asarray(theirs)))
+    if "bias_plain" in sets:
+        rows = sets["bias_plain"]
+        y = np.array([e.labels["toxicity"] for e in rows])
+        named = np.array(
+            [any(w in IDENTITY_TERMS for w in _WORDS.findall(e.text.lower())) for e in rows]
+        )
+        say(
+            f"  bias_plain by whether a comment names an identity term (IDENTITY_TERMS, which our "
+            f"features drop): {named.sum()} do ({y[named].sum()} toxic, {y[named].mean():.0%}), "
+            f"{(~named).sum()} do not ({y[~named].sum()} toxic, {y[~named].mean():.0%}):"
+        )
+        for name, r in results.items():
+            p = ours["bias_plain"] if name == "commentguard" else r["p"].get("bias_plain")  # type: ignore[attr-defined]
+            if p is not None:
+                p = np.asarray(p)
+                say(
+                    f"    {name}: naming one {auc(y[named], p[named]):.4f}, naming none {auc(y[~named], p[~named]):.4f}"
+                )
     say("  AUC difference, commentguard minus each model, with a 95% paired bootstrap interval:")
     for name, r in results.items():
         if name == "commentguard":
