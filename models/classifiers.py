@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,10 @@ class MaskedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         X: sp.csr_matrix,
         y: NDArray[np.float64],
         sample_weight: NDArray[np.float64] | None = None,
+        exclude: Mapping[int, NDArray[np.intp]] | None = None,
     ) -> MaskedMultiLabel:
+        """``exclude``: label index -> feature columns that label is fitted without (its
+        coefficients there stay 0)."""
         y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
         n_labels = y.shape[1]
         cs = self.C if isinstance(self.C, tuple) else (self.C,) * n_labels
@@ -90,6 +94,11 @@ class MaskedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
             weights = None if sample_weight is None else sample_weight[known]
             Xk = X[known]
+            if exclude and len(exclude.get(k, ())):
+                keep = np.ones(X.shape[1])
+                keep[exclude[k]] = 0.0
+                Xk = sp.csr_matrix(Xk @ sp.diags(keep))
+                Xk.eliminate_zeros()
             if self.nb:
                 r = self._nb_ratio(Xk, yk, weights)
                 clf.fit(Xk @ sp.diags(r), yk, sample_weight=weights)

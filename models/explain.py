@@ -83,8 +83,8 @@ def token_contributions(
     coef = pipeline.steps[-1][1].coef_[label]
     row = vectorizer.transform([normalised])
     value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
-    drop = set(vectorizer.drop_terms)
-    tokens = [(s, e, t) for s, e, t in token_spans(normalised) if t not in drop]
+    every = token_spans(normalised)
+    tokens = [(s, e, u) for s, e, t in every if (u := vectorizer.surface_token(t)) is not None]
     per_token = [vectorizer.feature_indices(t) for _, _, t in tokens]
     bigrams: list[int | None] = []
     index = vectorizer._get_index()
@@ -104,9 +104,12 @@ def token_contributions(
             share = float(coef[offset + j]) * value.get(j, 0.0) / uses[j] / 2
             contrib[k] += share
             contrib[k + 1] += share
-    every = token_spans(normalised)
     lexical = dense_contributions(pipeline, normalised, every)[:, label]
-    kept = [float(c) for tok, c in zip(every, lexical, strict=True) if tok[2] not in drop]
+    kept = [
+        float(c)
+        for tok, c in zip(every, lexical, strict=True)
+        if vectorizer.surface_token(tok[2]) is not None
+    ]
     for k, c in enumerate(kept):  # the same tokens as ``tokens``, in order
         contrib[k] += c
     return [(s, e, c) for (s, e, _), c in zip(tokens, contrib, strict=True)]
@@ -149,8 +152,8 @@ def token_contributions_all(
     """
     vectorizer: NgramVectorizer = pipeline.named_steps["features"].text
     coef = pipeline.steps[-1][1].coef_
-    drop = set(vectorizer.drop_terms)
-    kept = [tok for tok in tokens if tok[2] not in drop]
+    shown = [vectorizer.surface_token(t) for _, _, t in tokens]
+    kept = [(s, e, u) for (s, e, _), u in zip(tokens, shown, strict=True) if u is not None]
     n_labels = coef.shape[0]
     if not kept:
         return kept, np.zeros((0, n_labels))
@@ -172,7 +175,7 @@ def token_contributions_all(
                 cols.extend((j, j))
                 weights.extend((0.5, 0.5))
     lexical = dense_contributions(pipeline, normalised, tokens)
-    out = lexical[[k for k, tok in enumerate(tokens) if tok[2] not in drop]]
+    out = lexical[[k for k, u in enumerate(shown) if u is not None]]
     if not cols:
         return kept, out
     col = np.asarray(cols, dtype=np.int64)

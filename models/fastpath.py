@@ -140,19 +140,23 @@ class _ModelTables:
         """Append the rows of newly seen tokens (in id order)."""
         index = self.index
         token_features = self.vec._token_features
-        drop = self.drop
+        surface = self.vec.surface_token if self.drop else None
+        # what the features see of each token (None: no features, and left out of bigrams)
+        shown = [None if t == SEPARATOR else (surface(t) if surface else t) for t in tokens]
         words = self.bigram_words
         ends: list[int] = []
         flat: list[int] = []
-        for t in tokens:
-            if t not in drop and t != SEPARATOR:
-                flat.extend(j for f in token_features(t) if (j := index.get(f)) is not None)
+        for u in shown:
+            if u is not None:
+                flat.extend(j for f in token_features(u) if (j := index.get(f)) is not None)
             ends.append(len(flat))
         base = int(self.indptr.view[-1])
         self.indices.extend(flat)
         self.indptr.extend(np.asarray(ends, dtype=np.int64) + base)
-        self.bid.extend([-1 if t == SEPARATOR or t in drop else words.get(t, -1) for t in tokens])
-        self.dropped.extend([t in drop for t in tokens])
+        self.bid.extend([-1 if u is None else words.get(u, -1) for u in shown])
+        self.dropped.extend(
+            [u is None and t != SEPARATOR for t, u in zip(tokens, shown, strict=True)]
+        )
         self._table = None
 
     def table(self) -> sp.csr_matrix:

@@ -112,7 +112,11 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """TF-IDF over word 1..2-grams and within-word character n-grams of normalised text.
 
     ``drop_terms`` are tokens removed before any feature is made (the toxicity model drops
-    identity terms, so it cannot learn that naming an identity is toxic).
+    identity terms, so it cannot learn that naming an identity is toxic). With
+    ``identity_placeholder`` they are replaced by that one token instead, which has a unigram
+    and word bigrams but no character n-grams: every identity looks the same, and the features
+    that say *an* identity is named (:meth:`identity_columns`) can be kept from the labels
+    that must not use them.
     """
 
     def __init__(
@@ -123,12 +127,14 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         min_df: int = 2,
         max_features: int | None = None,
         drop_terms: tuple[str, ...] = (),
+        identity_placeholder: str = "",
     ) -> None:
         self.char_range = char_range
         self.word_bigrams = word_bigrams
         self.min_df = min_df
         self.max_features = max_features
         self.drop_terms = drop_terms
+        self.identity_placeholder = identity_placeholder
 
     # scikit-learn estimators keep fitted state in attributes ending in "_"; the caches below
     # are rebuilt on demand and never saved.
@@ -140,6 +146,8 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return state
 
     def _token_features(self, token: str) -> list[str]:
+        if token == self.identity_placeholder:
+            return [f"w:{token}"]
         lo, hi = self.char_range
         padded = f" {token} "
         feats = [f"w:{token}"]
@@ -149,11 +157,38 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return feats
 
     def _tokens(self, doc: str) -> list[str]:
-        toks = _TOKEN.findall(doc)
-        if self.drop_terms:
-            drop = self._drop_set()
-            toks = [t for t in toks if t not in drop]
-        return toks
+        return self.surface(_TOKEN.findall(doc))
+
+    def surface_token(self, token: str) -> str | None:
+        """What the features see of ``token``: itself, the placeholder, or None (dropped)."""
+        if token not in self._drop_set():
+            return token
+        return self.identity_placeholder or None
+
+    def surface(self, tokens: Sequence[str]) -> list[str]:
+        """``tokens`` as the features see them (see :meth:`surface_token`)."""
+        if not self.drop_terms:
+            return list(tokens)
+        drop = self._drop_set()
+        if self.identity_placeholder:
+            return [self.identity_placeholder if t in drop else t for t in tokens]
+        return [t for t in tokens if t not in drop]
+
+    def identity_columns(self) -> NDArray[np.intp]:
+        """Indices of the features made with the identity placeholder (empty without one)."""
+        token = self.identity_placeholder
+        if not token:
+            return np.zeros(0, dtype=np.intp)
+        unigram, first, second = f"w:{token}", f"b:{token} ", f" {token}"
+        return np.array(
+            [
+                j
+                for j, term in enumerate(self.vocabulary_.tolist())
+                if term == unigram
+                or (term.startswith("b:") and (term.startswith(first) or term.endswith(second)))
+            ],
+            dtype=np.intp,
+        )
 
     def _drop_set(self) -> frozenset[str]:
         drop: frozenset[str] | None = getattr(self, "_drop", None)
@@ -218,13 +253,13 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """Features of already tokenised documents (the Scorer tokenises once for both models)."""
         index = self._get_index()
         cache: dict[str, tuple[int, ...]] = self._cache  # type: ignore[assignment]
-        drop = self._drop_set() if self.drop_terms else None
+        surface = self.surface if self.drop_terms else None
         bigrams = self.word_bigrams
         indices: list[int] = []
         indptr = [0]
         for toks in token_lists:
-            if drop:
-                toks = [t for t in toks if t not in drop]
+            if surface:
+                toks = surface(toks)
             for t in toks:
                 hit = cache.get(t)
                 if hit is None:

@@ -36,7 +36,7 @@ from models.features import Prepare
 from models.registry import ARTIFACT_FORMAT, METADATA_FILE, save_pipeline
 from models.report import write_reports
 from models.spam import SPAM_VERSION, build_spam_pipeline
-from models.toxicity import TOXICITY_VERSION, build_toxicity_pipeline
+from models.toxicity import IDENTITY_CONTEXT_LABELS, TOXICITY_VERSION, build_toxicity_pipeline
 from models.types import ATTRIBUTES, TOXICITY_LABELS, LabelledExample, TextInput
 from models.valence import valence_source
 
@@ -150,10 +150,16 @@ def cross_fitted_toxicity(
 def _fit(
     pipeline: Pipeline, examples: Sequence[LabelledExample], labels: Sequence[str]
 ) -> Pipeline:
-    pipeline.fit(
-        _inputs(examples),
+    """Pipeline.fit, step by step: the classifier needs the fitted vectoriser's identity
+    columns to keep them from the labels outside ``IDENTITY_CONTEXT_LABELS``."""
+    features = pipeline[:-1].fit_transform(_inputs(examples))
+    identity = pipeline.named_steps["features"].text.identity_columns()
+    exclude = {k: identity for k, lab in enumerate(labels) if lab not in IDENTITY_CONTEXT_LABELS}
+    pipeline.steps[-1][1].fit(
+        features,
         _labels_matrix(examples, labels),
-        classify__sample_weight=_weights(examples),
+        sample_weight=_weights(examples),
+        exclude=exclude if len(identity) else None,
     )
     return pipeline
 
@@ -340,13 +346,18 @@ def _evaluate(
     if held.bias:
         metrics["bias_eval"] = bias_gap(lambda items: tox_model.predict_proba(items), held.bias, 0)
     if held.templates:
-        p = _probs(tox_model, held.templates)[:, 0]
+        p = _probs(tox_model, held.templates)
         metrics["bias_templates"] = subgroup_bias(
-            [e.labels["toxicity"] for e in held.templates], p, [e.group for e in held.templates]
+            [e.labels["toxicity"] for e in held.templates],
+            p[:, 0],
+            [e.group for e in held.templates],
         )
         statements = [i for i, e in enumerate(held.templates) if e.text.startswith("I am ")]
         metrics["bias_templates"]["identity_statements_over_threshold"] = [
-            held.templates[i].text for i in statements if p[i] >= thresholds["toxicity"]
+            f"{held.templates[i].text}: {lab}"
+            for i in statements
+            for k, lab in enumerate(TOXICITY_LABELS)
+            if p[i, k] >= thresholds[lab]
         ]
     probes = tox_model.predict_proba([TextInput(t) for t in IDENTITY_PROBES])
     metrics["identity_probes"] = {

@@ -24,3 +24,15 @@ def test_a_label_is_fitted_only_where_it_is_known() -> None:
     # then
     assert clf.n_train_[1].sum() == 150
     assert clf.predict_proba(x).shape == (200, 2)
+
+
+def test_excluded_columns_get_no_weight_for_that_label_only() -> None:
+    # given column 0 predicts both labels perfectly
+    rng = np.random.default_rng(0)
+    x = sp.csr_matrix(np.column_stack([np.repeat([0.0, 1.0], 20), rng.random(40)]))
+    y = np.column_stack([np.repeat([0.0, 1.0], 20), np.repeat([0.0, 1.0], 20)])
+    # when label 0 is fitted without column 0
+    clf = MaskedMultiLabel(labels=("a", "b"), nb=True).fit(x, y, exclude={0: np.array([0])})
+    # then label 0 has no weight there and label 1 does
+    assert clf.coef_[0, 0] == 0.0
+    assert clf.coef_[1, 0] > 1.0
