@@ -181,12 +181,16 @@ def quality(
         p = scorer_p["bias_templates"][:, 1]
         say("  " + template_bias(rows, p))
         statements = [
-            (e.text, x) for e, x in zip(rows, p, strict=True) if e.text.startswith("I am ")
+            (scorer_p["bias_templates"][i, k] / thr[a], e.text, a)
+            for i, e in enumerate(rows)
+            if e.text.startswith("I am ")
+            for k, a in enumerate(ATTRIBUTES)
+            if a != "spam"
         ]
-        over = [t for t, x in statements if x >= thr["toxicity"]]
-        top = max(statements, key=lambda tx: tx[1])
+        over = [(t, a) for x, t, a in statements if x >= 1.0]
+        top = max(statements)
         say(
-            f"  template statements 'I am <identity>' ({len(statements)}) over the toxicity threshold: {over or 'none'} (highest {top[1]:.3f}: {top[0]!r})"
+            f"  template statements 'I am <identity>' ({len(statements) // 6}) over a hold threshold: {over or 'none'} (highest score/threshold {top[0]:.2f}: {top[1]!r} {top[2]})"
         )
     probes = list(IDENTITY_PROBES)
     rows = scorer.score([TextInput(t) for t in probes])

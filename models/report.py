@@ -66,7 +66,7 @@ def evaluation_markdown(meta: Mapping[str, Any]) -> str:
             + ", ".join(f"{k} {_f(w['auc'])} ({w['group']})" for k, w in sorted(worst.items()))
             + "; spread "
             + ", ".join(f"{k} {_f(v)}" for k, v in sorted(templates["spread"].items()))
-            + "; 'I am <identity>' over the toxicity threshold: "
+            + "; 'I am <identity>' over a hold threshold: "
             + (", ".join(templates["identity_statements_over_threshold"]) or "none")
         )
     lovo = m.get("spam_youtube_leave_one_video_out")
@@ -139,9 +139,14 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "",
         "## Identity terms",
         "",
-        "The toxicity features drop a list of identity terms (gay, muslim, black, jewish, women, "
-        "...; see `models.normalize.IDENTITY_TERMS`) before any n-gram is made, so naming an "
-        "identity can neither raise nor lower a score; slurs are not on the list and are kept. "
+        "The toxicity features replace a list of identity terms (gay, muslim, black, jewish, "
+        "women, ...; see `models.normalize.IDENTITY_TERMS`) with one `<identity>` token before "
+        "any n-gram is made, so every identity gives the same n-grams. The features made "
+        "with that token (`<identity>`, `<identity> are`, `all <identity>`...) are fitted for "
+        "IDENTITY_ATTACK alone, which is about identities by definition; every other label is "
+        "fitted without them, so no feature that names an identity carries weight there (naming "
+        "one still changes which word pairs the comment has and its length normalisation). "
+        "Slurs are not on the list and are kept. "
         "Measured on conversationai-bias-eval (plain vs identity-swapped comments, and its "
         "76,564 template sentences identity by identity) in the evaluation report. Known "
         "remaining risk: the Davidson tweets label African-American English as "

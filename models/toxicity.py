@@ -9,16 +9,22 @@ from models.features import CommentFeatures, NgramVectorizer, Prepare, TextShape
 from models.normalize import IDENTITY_TERMS
 from models.types import TOXICITY_LABELS
 
-__all__ = ["TOXICITY_VERSION", "build_toxicity_pipeline"]
+__all__ = ["IDENTITY_CONTEXT_LABELS", "TOXICITY_VERSION", "build_toxicity_pipeline"]
 
-TOXICITY_VERSION = "1.2.3"
+TOXICITY_VERSION = "1.3.0"
+# The labels that may use the features saying an identity is named ("<identity> are ..."):
+# an identity attack is one by definition; the others must not learn from naming one.
+IDENTITY_CONTEXT_LABELS: tuple[str, ...] = ("identity_attack",)
 
 
 def build_toxicity_pipeline() -> Pipeline:
     """Unfitted toxicity Pipeline; ``predict_proba`` gives (n, 6) in ``TOXICITY_LABELS`` order.
 
-    Identity terms are dropped before the n-gram features (see ``IDENTITY_TERMS``), so naming an
-    identity can neither raise nor lower a score; slurs are not identity terms and are kept.
+    Identity terms become one ``<identity>`` token before the n-gram features (see
+    ``IDENTITY_TERMS``), so every identity gives the same n-grams; the features made with
+    that token are fitted only for ``IDENTITY_CONTEXT_LABELS``, so for every other label no
+    feature naming an identity carries weight (naming one still changes the comment's word
+    pairs and length normalisation). Slurs are not identity terms and are kept.
     """
     features = CommentFeatures(
         text=NgramVectorizer(
@@ -26,6 +32,7 @@ def build_toxicity_pipeline() -> Pipeline:
             min_df=3,
             max_features=150_000,
             drop_terms=tuple(sorted(IDENTITY_TERMS)),
+            identity_placeholder="<identity>",
         ),
         dense=TextShape(),
     )

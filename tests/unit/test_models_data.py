@@ -44,3 +44,31 @@ def test_shipped_scorer_on_identity_statements() -> None:
 def test_shipped_artifacts_are_small() -> None:
     total = sum(p.stat().st_size for p in SHIPPED_DIR.iterdir())
     assert total < 40 * 1024 * 1024
+
+
+IDENTITY_TEXTS = [
+    "All Jews are greedy rats",
+    "All Gays are greedy rats",
+    "Black people built this city and gay men marched",
+    "I am a gay man",
+]
+
+
+def test_shipped_fast_path_matches_the_pipelines_on_identity_terms() -> None:
+    scorer = load_scorer()
+    items = [TextInput(t) for t in IDENTITY_TEXTS]
+    fast = scorer.score_array(items)
+    slow = scorer.score_pipelines(items)
+    for got, want in zip(fast, slow, strict=True):
+        assert got == pytest.approx(want, abs=1e-6)
+
+
+def test_shipped_model_treats_every_identity_alike_and_sees_group_attacks() -> None:
+    scorer = load_scorer()
+    # (names of the same length: the comment's length is a feature; the spam model keeps
+    # identity terms, it has no reason to drop them)
+    jews, gays = scorer.score([TextInput(IDENTITY_TEXTS[0]), TextInput(IDENTITY_TEXTS[1])])
+    assert {a: p for a, p in jews.items() if a != "spam"} == {
+        a: p for a, p in gays.items() if a != "spam"
+    }
+    assert jews["identity_attack"] >= scorer.thresholds["identity_attack"]
