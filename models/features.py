@@ -119,6 +119,9 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     that must not use them.
     """
 
+    # a vectoriser saved before the parameter existed loads without it and drops, as it did
+    identity_placeholder: str = ""
+
     def __init__(
         self,
         *,

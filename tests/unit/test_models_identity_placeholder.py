@@ -44,3 +44,10 @@ def test_without_a_placeholder_identity_terms_are_dropped() -> None:
     assert vec.surface("all muslims are rats".split()) == ["all", "are", "rats"]
     assert len(vec.identity_columns()) == 0
     assert "b:all are" in set(vec.vocabulary_.tolist())
+
+
+def test_a_vectorizer_saved_before_the_placeholder_existed_still_drops() -> None:
+    vec = _vectorizer()
+    del vec.__dict__["identity_placeholder"]  # as skops restores an older artifact
+    assert vec.surface("all muslims are rats".split()) == ["all", "are", "rats"]
+    assert vec.transform(["all muslims are rats"]).nnz > 0
