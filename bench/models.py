@@ -431,7 +431,7 @@ def compare(
         )
         say(
             f"  bias_plain by whether a comment names an identity term (IDENTITY_TERMS, which our "
-            f"features drop): {named.sum()} do ({y[named].sum()} toxic, {y[named].mean():.0%}), "
+            f"toxicity column cannot use): {named.sum()} do ({y[named].sum()} toxic, {y[named].mean():.0%}), "
             f"{(~named).sum()} do not ({y[~named].sum()} toxic, {y[~named].mean():.0%}):"
         )
         for name, r in results.items():
