@@ -134,7 +134,9 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "Scores for a moderation queue: comments over a hold threshold go to a human. Not for "
         "automatic bans, not for languages other than English. Limits: bag-of-n-gram models "
         "miss sarcasm, context and insults without offensive words (OLID test ROC AUC in the "
-        "evaluation report, against a 0.86 goal); the spam data is YouTube and SMS, not blog "
+        "evaluation report, against a 0.86 goal); the features are length-normalised, so one "
+        "hostile sentence in a long friendly comment scores lower than it does alone (its "
+        "explanation span carries its own score); the spam data is YouTube and SMS, not blog "
         "spam, so moderator feedback should be fed back through retraining.",
         "",
         "## Identity terms",
