@@ -203,6 +203,7 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def fit(self, X: Sequence[str], y: Any = None) -> NgramVectorizer:
         df: Counter[str] = Counter()
         cache: dict[str, list[str]] = {}
+        placeholder = self.identity_placeholder or None
         for doc in X:
             toks = self._tokens(str(doc))
             feats: set[str] = set()
@@ -213,7 +214,9 @@ class NgramVectorizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     cache[t] = f
                 feats.update(f)
             if self.word_bigrams:
-                feats.update(f"b:{a} {b}" for a, b in pairwise(toks))
+                # "<identity> <identity>" would make a two-word identity ("african
+                # american") a signal of its own; it is left out of the vocabulary
+                feats.update(f"b:{a} {b}" for a, b in pairwise(toks) if not a == b == placeholder)
             df.update(feats)
         kept = [(c, t) for t, c in df.items() if c >= self.min_df]
         kept.sort(key=lambda ct: (-ct[0], ct[1]))

@@ -11,7 +11,7 @@ from models.types import TOXICITY_LABELS
 
 __all__ = ["IDENTITY_CONTEXT_LABELS", "TOXICITY_VERSION", "build_toxicity_pipeline"]
 
-TOXICITY_VERSION = "1.3.0"
+TOXICITY_VERSION = "1.3.1"
 # The labels that may use the features saying an identity is named ("<identity> are ..."):
 # an identity attack is one by definition; the others must not learn from naming one.
 IDENTITY_CONTEXT_LABELS: tuple[str, ...] = ("identity_attack",)

@@ -51,3 +51,12 @@ def test_a_vectorizer_saved_before_the_placeholder_existed_still_drops() -> None
     del vec.__dict__["identity_placeholder"]  # as skops restores an older artifact
     assert vec.surface("all muslims are rats".split()) == ["all", "are", "rats"]
     assert vec.transform(["all muslims are rats"]).nnz > 0
+
+
+def test_a_two_word_identity_is_no_signal_of_its_own() -> None:
+    vec = NgramVectorizer(
+        min_df=1, drop_terms=("african", "american"), identity_placeholder="<identity>"
+    ).fit(["like african american", "an african american poet", "like poets"])
+    vocabulary = set(vec.vocabulary_.tolist())
+    assert "b:<identity> <identity>" not in vocabulary
+    assert {"b:like <identity>", "b:an <identity>", "b:<identity> poet"} <= vocabulary
