@@ -7,8 +7,9 @@ Quality: spam leave-one-video-out on YouTube and SMS test split; OLID test A; pe
 the held-out test split of every training set; wiki-talk false-positive rate at the threshold;
 identity-bias gap, per-identity AUCs on the sentence templates and identity-only statements.
 Speed: comments/s scoring all 7 attributes in batches (median of --runs), against a trivial
-tokenising pass measured in the same run; single comment latency; RSS with both models loaded. ``--compare`` also scores the same evaluation sets
-with alt-profanity-check and hatesonar, installed in their own venv (bench/.venv-compare).
+tokenising pass measured in the same run; single comment latency; RSS with both models loaded.
+``--compare`` also scores the same evaluation sets with alt-profanity-check and hatesonar,
+installed in their own venv (bench/.venv-compare).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from models.evaluate import (  # noqa: E402
 )
 from models.normalize import IDENTITY_TERMS  # noqa: E402
 from models.registry import ATTRIBUTES, TextInput, load_scorer  # noqa: E402
+from models.report import template_bias_summary  # noqa: E402
 from models.spam import build_spam_pipeline  # noqa: E402
 from models.train import IDENTITY_PROBES, cross_fitted_toxicity  # noqa: E402
 from models.types import TOXICITY_LABELS  # noqa: E402
@@ -206,12 +208,7 @@ def quality(
 def template_bias(rows: list[D.LabelledExample], p: np.ndarray) -> str:
     """One line of Borkan et al.'s identity AUCs on the sentence templates (lowest identity)."""
     r = subgroup_bias([e.labels["toxicity"] for e in rows], p, [e.group for e in rows])
-    worst = ", ".join(f"{k} {w['auc']:.4f} ({w['group']})" for k, w in sorted(r["worst"].items()))
-    spread = ", ".join(f"{k} {v:.4f}" for k, v in sorted(r["spread"].items()))
-    return (
-        f"sentence templates (n={r['n']}, {len(r['per_group'])} identities): ROC AUC {r['auc']:.4f}; "
-        f"lowest per identity: {worst}; spread (highest - lowest): {spread}"
-    )
+    return template_bias_summary(r)
 
 
 def speed(scorer, runs: int) -> None:  # type: ignore[no-untyped-def]

@@ -84,7 +84,8 @@ def token_contributions(
     row = vectorizer.transform([normalised])
     value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
     every = token_spans(normalised)
-    tokens = [(s, e, u) for s, e, t in every if (u := vectorizer.surface_token(t)) is not None]
+    shown = [vectorizer.surface_token(t) for _, _, t in every]
+    tokens = [(s, e, u) for (s, e, _), u in zip(every, shown, strict=True) if u is not None]
     per_token = [vectorizer.feature_indices(t) for _, _, t in tokens]
     bigrams: list[int | None] = []
     index = vectorizer._get_index()
@@ -105,11 +106,7 @@ def token_contributions(
             contrib[k] += share
             contrib[k + 1] += share
     lexical = dense_contributions(pipeline, normalised, every)[:, label]
-    kept = [
-        float(c)
-        for tok, c in zip(every, lexical, strict=True)
-        if vectorizer.surface_token(tok[2]) is not None
-    ]
+    kept = [float(c) for c, u in zip(lexical, shown, strict=True) if u is not None]
     for k, c in enumerate(kept):  # the same tokens as ``tokens``, in order
         contrib[k] += c
     return [(s, e, c) for (s, e, _), c in zip(tokens, contrib, strict=True)]

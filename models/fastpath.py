@@ -140,9 +140,9 @@ class _ModelTables:
         """Append the rows of newly seen tokens (in id order)."""
         index = self.index
         token_features = self.vec._token_features
-        surface = self.vec.surface_token if self.drop else None
+        surface = self.vec.surface_token
         # what the features see of each token (None: no features, and left out of bigrams)
-        shown = [None if t == SEPARATOR else (surface(t) if surface else t) for t in tokens]
+        shown = [None if t == SEPARATOR else surface(t) for t in tokens]
         words = self.bigram_words
         ends: list[int] = []
         flat: list[int] = []

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "IDENTITY_TERMS",
+    "LINK_TRAILING_PUNCTUATION",
     "OBSCENE_WORDS",
     "PROFANITY_LEXICON",
     "URL_SHORTENERS",
@@ -619,8 +620,12 @@ _PHONE = re.compile(r"(?<![\w.])\+?\d[\d\s().-]{7,}\d(?![\w.])")
 _MARKUP = re.compile(r"<a\b[^>]*href|\[url[=\]]", re.IGNORECASE)
 
 
+# a sentence's punctuation after a link, not part of it
+LINK_TRAILING_PUNCTUATION = ".,;:!?"
+
+
 def _link(url: str) -> Link:
-    url = url.rstrip(".,;:!?")  # the sentence's punctuation, not the link's
+    url = url.rstrip(LINK_TRAILING_PUNCTUATION)
     host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url).split("/", 1)[0].split(":", 1)[0]
     tld = host.rsplit(".", 1)[-1] if "." in host else ""
     return Link(

@@ -9,7 +9,7 @@ from typing import Any
 
 from models.types import ATTRIBUTES
 
-__all__ = ["write_reports"]
+__all__ = ["template_bias_summary", "write_reports"]
 
 _ORDER = {label: i for i, label in enumerate(ATTRIBUTES)}
 
@@ -32,6 +32,20 @@ _THIN = {
 
 def _f(x: Any) -> str:
     return "n/a" if x is None else (f"{x:.4f}" if isinstance(x, float) else str(x))
+
+
+def template_bias_summary(result: Mapping[str, Any]) -> str:
+    """One line of ``models.evaluate.subgroup_bias``'s result: the templates' AUC, each
+    identity AUC's lowest identity and the spread between identities."""
+    worst = ", ".join(
+        f"{k} {_f(w['auc'])} ({w['group']})" for k, w in sorted(result["worst"].items())
+    )
+    spread = ", ".join(f"{k} {_f(v)}" for k, v in sorted(result["spread"].items()))
+    return (
+        f"sentence templates (n={result['n']}, {len(result['per_group'])} identities): "
+        f"ROC AUC {_f(result['auc'])}; lowest per identity: {worst}; "
+        f"spread (highest - lowest): {spread}"
+    )
 
 
 def evaluation_markdown(meta: Mapping[str, Any]) -> str:
@@ -59,15 +73,10 @@ def evaluation_markdown(meta: Mapping[str, Any]) -> str:
     lines.append(f"- identity-only statements over a hold threshold: {over or 'none'}")
     templates = m.get("bias_templates")
     if templates:
-        worst = templates["worst"]
+        over = ", ".join(templates["identity_statements_over_threshold"]) or "none"
         lines.append(
-            f"- conversationai-bias-eval sentence templates (n={templates['n']}, "
-            f"{len(templates['per_group'])} identities): ROC AUC {_f(templates['auc'])}; lowest "
-            + ", ".join(f"{k} {_f(w['auc'])} ({w['group']})" for k, w in sorted(worst.items()))
-            + "; spread "
-            + ", ".join(f"{k} {_f(v)}" for k, v in sorted(templates["spread"].items()))
-            + "; 'I am <identity>' over a hold threshold: "
-            + (", ".join(templates["identity_statements_over_threshold"]) or "none")
+            f"- conversationai-bias-eval {template_bias_summary(templates)}; "
+            f"'I am <identity>' over a hold threshold: {over}"
         )
     lovo = m.get("spam_youtube_leave_one_video_out")
     if lovo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from models.normalize import URL_SHORTENERS
+from models.normalize import LINK_TRAILING_PUNCTUATION, URL_SHORTENERS
 from service.schemas import Finding
 from workers.checks.base import CheckContext
 
@@ -39,8 +39,7 @@ def find_links(text: str) -> list[tuple[int, int, str]]:
         for m in pattern.finditer(text):
             if any(s <= m.start() < e for s, e, _ in found):
                 continue
-            # a sentence's full stop or comma after a link is not part of it
-            link = m.group().rstrip(".,;:!?")
+            link = m.group().rstrip(LINK_TRAILING_PUNCTUATION)
             found.append((m.start(), m.start() + len(link), _host(link)))
     return sorted(found)
 
