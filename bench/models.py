@@ -42,7 +42,7 @@ from models.normalize import IDENTITY_TERMS  # noqa: E402
 from models.registry import ATTRIBUTES, TextInput, load_scorer  # noqa: E402
 from models.report import template_bias_summary  # noqa: E402
 from models.spam import build_spam_pipeline  # noqa: E402
-from models.train import IDENTITY_PROBES, cross_fitted_toxicity  # noqa: E402
+from models.train import IDENTITY_PROBES, cross_fitted_toxicity, source_weights  # noqa: E402
 from models.types import TOXICITY_LABELS  # noqa: E402
 
 COMPARE_VENV = REPO / "bench" / ".venv-compare"
@@ -130,7 +130,7 @@ def quality(
     thr = scorer.thresholds
     say("\n== Spam")
     spam = D.load_spam(data)
-    lovo = leave_one_group_out(build_spam_pipeline, spam, "spam", "youtube")
+    lovo = leave_one_group_out(build_spam_pipeline, spam, "spam", "youtube", weights=source_weights)
     for g, v in lovo["per_group"].items():
         say(f"  YouTube leave-one-video-out {g}: ROC AUC {v['auc']:.4f} (n={v['n']})")
     say(
@@ -142,6 +142,14 @@ def quality(
         idx = [i for i, e in enumerate(test) if e.source == src]
         y = [test[i].labels["spam"] for i in idx]
         say(f"  {src} test split: ROC AUC {auc(y, p[idx]):.4f} (n={len(y)}, spam={sum(y)})")
+    linking = D.load_linking_comments(data)
+    if linking:
+        p = np.array([r["spam"] for r in scorer.score([e.as_input() for e in linking])])
+        say(
+            f"  Civil Comments posts with a link (not spam): {np.mean(p >= thr['spam']):.1%} over "
+            f"the spam threshold {thr['spam']}, {np.mean(p >= 0.85):.1%} over the service's "
+            f"default spam line 0.85, median {np.median(p):.3f} (n={len(p)})"
+        )
 
     say("\n== Toxicity")
     olid = sets.get("olid_test_A", [])

@@ -155,11 +155,13 @@ def leave_one_group_out(
     label: str,
     groups_of: str,
     progress: Callable[[Iterable[str]], Iterable[str]] = lambda x: x,
+    weights: Callable[[Sequence[LabelledExample]], NDArray[np.float64]] | None = None,
 ) -> dict[str, Any]:
     """Refit ``build()`` once per group of source ``groups_of`` with that group held out.
 
-    Rows of other sources always stay in training. Returns per-group AUC, their mean and the
-    AUC of the pooled held-out predictions.
+    Rows of other sources always stay in training, weighted by ``weights`` (as the shipped
+    model's training weights them). Returns per-group AUC, their mean and the AUC of the
+    pooled held-out predictions.
     """
     groups = sorted({e.group for e in examples if e.source == groups_of})
     per_group: dict[str, Any] = {}
@@ -170,7 +172,8 @@ def leave_one_group_out(
         test = [e for e in examples if e.source == groups_of and e.group == g]
         model = build()
         y_train = np.array([[e.labels[label]] for e in train], dtype=np.float64)
-        model.fit([e.as_input() for e in train], y_train)
+        fit_params = {} if weights is None else {"classify__sample_weight": weights(train)}
+        model.fit([e.as_input() for e in train], y_train, **fit_params)
         p = model.predict_proba([e.as_input() for e in test])[:, 0]
         y = [e.labels[label] for e in test]
         per_group[g] = {"auc": auc(y, p), "n": len(y), "positives": int(sum(y))}

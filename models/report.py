@@ -86,6 +86,13 @@ def evaluation_markdown(meta: Mapping[str, Any]) -> str:
         )
         for g, v in lovo["per_group"].items():
             lines.append(f"  - {g}: {_f(v['auc'])} (n={v['n']}, spam={v['positives']})")
+    linking = m.get("spam_linking_comments")
+    if linking:
+        lines.append(
+            f"- spam, Civil Comments posts with a link (none spam, never trained on by the spam "
+            f"model): {linking['over_threshold']:.1%} over the spam threshold, median "
+            f"P(spam) {linking['median']:.3f} (n={linking['n']})"
+        )
     lines += ["", "## Held-out test split, per data set and label", ""]
     lines += ["| model | data set | label | ROC AUC | n | positives |", "|---|---|---|---|---|---|"]
     for model in ("spam_test", "toxicity_test"):
@@ -146,7 +153,11 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "evaluation report, against a 0.86 goal); the features are length-normalised, so one "
         "hostile sentence in a long friendly comment scores lower than it does alone (its "
         "explanation span carries its own score); the spam data is YouTube and SMS, not blog "
-        "spam, so moderator feedback should be fed back through retraining.",
+        "spam, so moderator feedback should be fed back through retraining. In that data nearly "
+        "every comment with a link is spam; wiki-talk comments citing links are added as "
+        "non-spam (at a quarter weight) so a link alone is not a verdict, but many legitimate "
+        "linking comments still score over the spam threshold (the Civil Comments line in the "
+        "evaluation report) and go to a moderator.",
         "",
         "## Identity terms",
         "",
@@ -173,7 +184,8 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "(cite Almeida & Gomez Hidalgo 2011); Davidson et al. MIT; OLID research release "
         "(cite Zampieri et al. 2019); ToxicSpans CC0; MLMA MIT; wiki-talk Apache-2.0 "
         "(text CC BY-SA 3.0); VADER lexicon (vaderSentiment package) MIT, cite Hutto & Gilbert "
-        "2014. Evaluation only: OLID test split, conversationai-bias-eval (Apache-2.0).",
+        "2014. Evaluation only: OLID test split, conversationai-bias-eval (Apache-2.0); "
+        "for the spam model, the ToxicSpans posts with a link.",
         "",
         "## Label mapping",
         "",

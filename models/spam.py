@@ -9,7 +9,7 @@ from models.features import CommentFeatures, NgramVectorizer, Prepare, SpamStruc
 
 __all__ = ["SPAM_VERSION", "build_spam_pipeline"]
 
-SPAM_VERSION = "1.1.3"
+SPAM_VERSION = "1.2.0"
 
 
 def build_spam_pipeline() -> Pipeline:

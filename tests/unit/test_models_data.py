@@ -18,7 +18,7 @@ needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"needs the labelled d
 def test_loaders_read_every_set() -> None:
     spam = load_spam(DATA)
     tox = load_toxicity(DATA)
-    assert {e.source for e in spam} == {"youtube", "sms"}
+    assert {e.source for e in spam} == {"youtube", "sms", "wiki_links"}
     assert {e.source for e in tox} == {
         "olid",
         "davidson",
@@ -72,3 +72,17 @@ def test_shipped_model_treats_every_identity_alike_and_sees_group_attacks() -> N
         a: p for a, p in gays.items() if a != "spam"
     }
     assert jews["identity_attack"] >= scorer.thresholds["identity_attack"]
+
+
+def test_shipped_spam_model_does_not_file_a_cited_source_as_spam() -> None:
+    # a reader linking an official report: a moderator may look at it, the spam folder may not
+    scorer = load_scorer()
+    text = (
+        "Thanks for covering this. The original report: "
+        "https://www.gov.uk/government/publications/coastal-flood-report"
+    )
+    spam = scorer.score([TextInput(text)])[0]["spam"]
+    assert spam < 0.85
+    linking = scorer.metadata["metrics"]["spam_linking_comments"]
+    assert linking["n"] > 100
+    assert linking["over_threshold"] < 0.7
