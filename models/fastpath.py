@@ -14,7 +14,10 @@ scipy calls:
 - the lexicon features of the toxicity model are per-token flags and valences summed per
   document;
 - the classifier is applied block-wise (n-gram block, then standardised dense block), so the two
-  blocks are never stacked into one matrix.
+  blocks are never stacked into one matrix;
+- a batch of one comment (the api's and the worker's usual case) skips the sparse matrices,
+  whose construction costs more than its arithmetic: its feature ids are gathered from the
+  table's arrays and counted with ``np.unique``.
 
 Only the Scorer uses this; nothing here is persisted.
 """
@@ -170,7 +173,10 @@ class _ModelTables:
             )
         return self._table
 
-    def bigram_matrix(self, ids: NDArray[np.int64], n_docs: int) -> sp.csr_matrix | None:
+    def _bigram_hits(
+        self, ids: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int32], NDArray[np.int64]] | None:
+        """Bigram features of the token stream and the document of each (None: no bigram)."""
         if not self.bigrams or not len(self.bigram_keys) or len(ids) < 2:
             return None
         if self.drop:
@@ -188,8 +194,13 @@ class _ModelTables:
         hit = self.bigram_keys[pos] == keys
         if not hit.any():
             return None
-        feats = self.bigram_feats[pos[hit]]
-        rows = doc[:-1][valid][hit]
+        return self.bigram_feats[pos[hit]], doc[:-1][valid][hit]
+
+    def bigram_matrix(self, ids: NDArray[np.int64], n_docs: int) -> sp.csr_matrix | None:
+        hits = self._bigram_hits(ids)
+        if hits is None:
+            return None
+        feats, rows = hits
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
         return sp.csr_matrix(
@@ -211,6 +222,29 @@ class _ModelTables:
         norms[norms == 0.0] = 1.0
         mat.data = (data / norms[rows]).astype(np.float32)
         return mat
+
+    def one_logits(self, ids: NDArray[np.int64], dense: NDArray[np.float64]) -> NDArray[np.float64]:
+        """:meth:`logits` of :meth:`ngram_features` for a batch of one comment, without building
+        sparse matrices: for one comment their construction costs more than the arithmetic."""
+        starts = self.indptr.view[ids]
+        lengths = self.indptr.view[ids + 1] - starts
+        total = int(lengths.sum())
+        # positions of every token's feature run in the flat table, run after run
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        feats = self.indices.view[offsets]
+        hits = self._bigram_hits(ids)
+        if hits is not None:
+            feats = np.concatenate([feats, hits[0]])
+        z = np.zeros((1, self.w_text.shape[1]), dtype=np.float64)
+        if len(feats):
+            cols, counts = np.unique(feats, return_counts=True)
+            data = (np.log(counts.astype(np.float64)) + 1.0) * self.idf[cols]
+            z[0] = (data / (math.sqrt(float(data @ data)) or 1.0)) @ self.w_text[cols]
+        z += ((dense - self.mean) / self.scale).astype(np.float32).astype(np.float64) @ (
+            self.w_dense
+        )
+        z += self.intercept
+        return z
 
     def logits(self, ngrams: sp.csr_matrix, dense: NDArray[np.float64]) -> NDArray[np.float64]:
         z = np.asarray(ngrams @ self.w_text, dtype=np.float64)
@@ -293,6 +327,8 @@ class BatchEngine:
     ) -> NDArray[np.float64]:
         n = len(raw)
         ids = self.token_ids(normalised)
+        if n == 1:
+            return self._one(raw[0], normalised[0], authors[0], ids)
         ends = np.flatnonzero(ids == 0)
         indptr = np.zeros(n + 1, dtype=np.int64)
         indptr[1:] = ends + 1
@@ -311,6 +347,19 @@ class BatchEngine:
         z_tox = self.tox.logits(
             self.tox.ngram_features(counts, ids), self._text_shape(raw, shape, ids, n)
         )
+        z = np.hstack([z_spam[:, :1], z_tox])
+        out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        return out.clip(0.0, 1.0)
+
+    def _one(
+        self, raw: str, normalised: str, author: tuple[str, str, str], ids: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
+        shape = char_counts(raw)
+        spam_dense = np.array(
+            [SpamStructure.row_features(raw, normalised, *author, counts=shape)], dtype=np.float64
+        )
+        z_spam = self.spam.one_logits(ids, spam_dense)
+        z_tox = self.tox.one_logits(ids, self._text_shape([raw], [shape], ids, 1))
         z = np.hstack([z_spam[:, :1], z_tox])
         out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         return out.clip(0.0, 1.0)

@@ -230,6 +230,27 @@ def test_scorer_fast_path_matches_the_pipelines(trained: Path, tmp_path: Path) -
             assert row[attr] == pytest.approx(tox[i, k], abs=1e-6)
 
 
+def test_one_comment_scores_as_it_does_in_a_batch() -> None:
+    # given the shipped models and comments with repeated words, bigrams, links, no tokens
+    scorer = load_scorer()
+    items = [
+        TextInput("you are a stupid stupid id1ot!! you are"),
+        TextInput("Cheap loans at bit.ly/fast-cash, call +44 7700 900123", author_name="loans4u"),
+        TextInput(""),
+        TextInput("!!!"),
+        TextInput("All Jews are greedy rats. " * 30),
+        TextInput("The harbour wall was finished in spring"),
+    ]
+    # when each is scored alone (its own code path) and all together
+    alone = [scorer.score_array([item])[0] for item in items]
+    together = scorer.score_array(items)
+    pipelines = scorer.score_pipelines(items)
+    # then every probability agrees
+    for a, b, c in zip(alone, together, pipelines, strict=True):
+        assert a == pytest.approx(b, abs=1e-6)
+        assert a == pytest.approx(c, abs=1e-6)
+
+
 def test_fast_path_survives_a_token_table_reset(
     trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
