@@ -44,6 +44,7 @@ from models.report import template_bias_summary  # noqa: E402
 from models.spam import build_spam_pipeline  # noqa: E402
 from models.train import IDENTITY_PROBES, cross_fitted_toxicity, source_weights  # noqa: E402
 from models.types import TOXICITY_LABELS  # noqa: E402
+from service.schemas import PolicyConfig  # noqa: E402
 
 COMPARE_VENV = REPO / "bench" / ".venv-compare"
 COMPARE_SCRIPT = r"""
@@ -144,11 +145,12 @@ def quality(
         say(f"  {src} test split: ROC AUC {auc(y, p[idx]):.4f} (n={len(y)}, spam={sum(y)})")
     linking = D.load_linking_comments(data)
     if linking:
+        spam_line = PolicyConfig().spam_spam
         p = np.array([r["spam"] for r in scorer.score([e.as_input() for e in linking])])
         say(
             f"  Civil Comments posts with a link (not spam): {np.mean(p >= thr['spam']):.1%} over "
-            f"the spam threshold {thr['spam']}, {np.mean(p >= 0.85):.1%} over the service's "
-            f"default spam line 0.85, median {np.median(p):.3f} (n={len(p)})"
+            f"the spam threshold {thr['spam']}, {np.mean(p >= spam_line):.1%} over the service's "
+            f"default spam line {spam_line}, median {np.median(p):.3f} (n={len(p)})"
         )
 
     say("\n== Toxicity")

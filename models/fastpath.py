@@ -223,9 +223,13 @@ class _ModelTables:
         mat.data = (data / norms[rows]).astype(np.float32)
         return mat
 
-    def one_logits(self, ids: NDArray[np.int64], dense: NDArray[np.float64]) -> NDArray[np.float64]:
-        """:meth:`logits` of :meth:`ngram_features` for a batch of one comment, without building
-        sparse matrices: for one comment their construction costs more than the arithmetic."""
+    def ngram_logits(self, counts: sp.csr_matrix, ids: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The n-gram block's logits: :meth:`ngram_features` times its coefficients."""
+        return np.asarray(self.ngram_features(counts, ids) @ self.w_text, dtype=np.float64)
+
+    def one_ngram_logits(self, ids: NDArray[np.int64]) -> NDArray[np.float64]:
+        """:meth:`ngram_logits` for a batch of one comment, without building sparse matrices:
+        for one comment their construction costs more than the arithmetic."""
         starts = self.indptr.view[ids]
         lengths = self.indptr.view[ids + 1] - starts
         total = int(lengths.sum())
@@ -240,15 +244,13 @@ class _ModelTables:
             cols, counts = np.unique(feats, return_counts=True)
             data = (np.log(counts.astype(np.float64)) + 1.0) * self.idf[cols]
             z[0] = (data / (math.sqrt(float(data @ data)) or 1.0)) @ self.w_text[cols]
-        z += ((dense - self.mean) / self.scale).astype(np.float32).astype(np.float64) @ (
-            self.w_dense
-        )
-        z += self.intercept
         return z
 
-    def logits(self, ngrams: sp.csr_matrix, dense: NDArray[np.float64]) -> NDArray[np.float64]:
-        z = np.asarray(ngrams @ self.w_text, dtype=np.float64)
-        z += ((dense - self.mean) / self.scale).astype(np.float32).astype(np.float64) @ (
+    def logits(
+        self, z_ngrams: NDArray[np.float64], dense: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Add the standardised dense block and the intercept to the n-gram block's logits."""
+        z = z_ngrams + ((dense - self.mean) / self.scale).astype(np.float32).astype(np.float64) @ (
             self.w_dense
         )
         z += self.intercept
@@ -327,14 +329,6 @@ class BatchEngine:
     ) -> NDArray[np.float64]:
         n = len(raw)
         ids = self.token_ids(normalised)
-        if n == 1:
-            return self._one(raw[0], normalised[0], authors[0], ids)
-        ends = np.flatnonzero(ids == 0)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        indptr[1:] = ends + 1
-        counts = sp.csr_matrix(
-            (np.ones(len(ids), dtype=np.float32), ids, indptr), shape=(n, len(self.ids))
-        )
         shape = [char_counts(r) for r in raw]
         spam_dense = np.array(
             [
@@ -343,23 +337,20 @@ class BatchEngine:
             ],
             dtype=np.float64,
         ).reshape(n, -1)
-        z_spam = self.spam.logits(self.spam.ngram_features(counts, ids), spam_dense)
-        z_tox = self.tox.logits(
-            self.tox.ngram_features(counts, ids), self._text_shape(raw, shape, ids, n)
-        )
-        z = np.hstack([z_spam[:, :1], z_tox])
-        out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-        return out.clip(0.0, 1.0)
-
-    def _one(
-        self, raw: str, normalised: str, author: tuple[str, str, str], ids: NDArray[np.int64]
-    ) -> NDArray[np.float64]:
-        shape = char_counts(raw)
-        spam_dense = np.array(
-            [SpamStructure.row_features(raw, normalised, *author, counts=shape)], dtype=np.float64
-        )
-        z_spam = self.spam.one_logits(ids, spam_dense)
-        z_tox = self.tox.one_logits(ids, self._text_shape([raw], [shape], ids, 1))
+        if n == 1:
+            z_spam_ngrams = self.spam.one_ngram_logits(ids)
+            z_tox_ngrams = self.tox.one_ngram_logits(ids)
+        else:
+            ends = np.flatnonzero(ids == 0)
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            indptr[1:] = ends + 1
+            counts = sp.csr_matrix(
+                (np.ones(len(ids), dtype=np.float32), ids, indptr), shape=(n, len(self.ids))
+            )
+            z_spam_ngrams = self.spam.ngram_logits(counts, ids)
+            z_tox_ngrams = self.tox.ngram_logits(counts, ids)
+        z_spam = self.spam.logits(z_spam_ngrams, spam_dense)
+        z_tox = self.tox.logits(z_tox_ngrams, self._text_shape(raw, shape, ids, n))
         z = np.hstack([z_spam[:, :1], z_tox])
         out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         return out.clip(0.0, 1.0)
