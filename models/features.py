@@ -310,8 +310,10 @@ _SPAM_AUTHOR_WORDS = re.compile(
     r"channel|subscribe|official|music|records|tv\b|\.com"
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:usd|dollars|eur|btc)\b")
-_CAPS_RUN = re.compile(r"\b[A-Z]{4,}\b")
-_DOT_LETTER = re.compile(r"(?<=[a-z0-9-])\.[a-z]")
+# Both start with a character, lookbehinds after it, so the regex engine skips in C to where
+# that character occurs instead of trying every position.
+_CAPS_RUN = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{3,}\b")  # a word of 4+ capitals
+_DOT_LETTER = re.compile(r"\.(?<=[a-z0-9-]\.)[a-z]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # every _MONEY match holds one of these
 _MONEY_HINTS = ("$", "€", "£", "usd", "dollars", "eur", "btc")

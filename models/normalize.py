@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 __all__ = [
@@ -522,42 +522,105 @@ def _entity(m: re.Match[str]) -> str:
     return _ENTITIES[s]
 
 
-# (pattern, replacement, guard): a step runs only when one of its guard substrings occurs, which
-# skips most regex scans on ordinary comments (the cheap ``in`` test is done in C).
-_STEPS: tuple[tuple[re.Pattern[str], _Repl | str, tuple[str, ...]], ...] = (
-    (_ENTITY, _entity, ("&",)),
-    (_HTML_LINK, _html_link, ("<a",)),
-    (_BBCODE_LINK, _bbcode_link, ("[url",)),
-    (_TAG, " ", ("<", "[")),
-    (_OBF_DOT, ".", ("dot", "[", "(", "{", "<")),
-    (_OBF_AT, "@", ("[", "(", "{", "<")),
-    (_SPACED, _spaced, ()),
-    (_SPACED_DOT, ".", (" . ", ". ")),
-    (_SEPARATED, _separated, (".", "-", "_", "*", "~")),
-    (_WORDISH, _wordish, ()),
-    (_REPEAT, _repeat, ()),
+# A necessary condition for a step to match, cheaper to scan for than the step's own pattern:
+# each starts with a rarer character than its step's first one, so the regex engine skips ahead
+# in C instead of trying most positions.
+_SEPARATED_HINT = re.compile(r"[._\-*~][a-z][._\-*~]")  # "f.u.c.k" holds ".u."
+# "ex[dot]com" holds the bracketed dot, "site dot com" a spaced "dot"
+_OBF_DOT_HINT = re.compile(r"[\[\(\{<]\s*(?:dot|\.)\s*[\]\)\}>]|\sdot\s")
+_OBF_AT_HINT = re.compile(r"[\[\(\{<]\s*at\s*[\]\)\}>]")
+# the second of three single characters stands between two spaces
+_SPACED_HINT = re.compile(r"\s[a-z0-9./:]\s[a-z0-9./:](?!\S)")
+# "bit . ly": a dot between single spaces; "example. com/x": a dot, spaces, a word and a slash
+# (the TLD alternation itself is left to the step: trying 79 TLDs at every full stop costs more)
+_SPACED_DOT_HINT = re.compile(r"\.(?:(?<= \.) [a-z]|\s+[a-z]+/)")
+
+_LEET_CHAR = re.compile(r"[0-9@$!*#|+]")
+_LEET_RUN = re.compile(r"[a-z0-9@$!*#|+]*")
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _wordish_matches(s: str) -> Iterator[re.Match[str]]:
+    """``_WORDISH.finditer(s)``, found faster.
+
+    Every match is a run holding a leet character, which is rare in text, while the pattern
+    itself has to be tried at every letter. So: find the next leet character, walk back over the
+    letters before it to the start of its run, and let the pattern decide from there (``match``
+    at a position still sees the text before it, for the lookbehind).
+    """
+    pos = 0
+    while (hit := _LEET_CHAR.search(s, pos)) is not None:
+        start = hit.start()
+        # ``pos`` is 0 or the end of a run, so the run holding ``start`` begins after it
+        before = s[pos:start]
+        m = _WORDISH.match(s, start - (len(before) - len(before.rstrip(_LOWER))))
+        if m is None:  # a run without letters ("2019", "!!!")
+            run_end = _LEET_RUN.match(s, start)
+            pos = run_end.end() if run_end is not None else start + 1
+        else:
+            yield m
+            pos = m.end()
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One rewrite of the text: ``pattern`` replaced by ``repl``.
+
+    ``guard`` and ``hint`` skip the step cheaply on text it cannot match: it runs only when one
+    of the guard substrings occurs (the ``in`` test is done in C) and the hint matches.
+    ``finder``, when set, yields the same matches as ``pattern.finditer`` in less time.
+    """
+
+    pattern: re.Pattern[str]
+    repl: _Repl | str
+    guard: tuple[str, ...] = ()
+    hint: re.Pattern[str] | None = None
+    finder: Callable[[str], Iterator[re.Match[str]]] | None = None
+
+    def applies(self, s: str) -> bool:
+        if self.guard and not any(g in s for g in self.guard):
+            return False
+        return self.hint is None or self.hint.search(s) is not None
+
+    def matches(self, s: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(s) if self.finder is None else self.finder(s)
+
+    def sub(self, s: str) -> str:
+        if self.finder is None:
+            return self.pattern.sub(self.repl, s)
+        out: list[str] = []
+        pos = 0
+        for m in self.finder(s):
+            out.append(s[pos : m.start()])
+            out.append(self.repl if isinstance(self.repl, str) else self.repl(m))
+            pos = m.end()
+        if not out:
+            return s
+        out.append(s[pos:])
+        return "".join(out)
+
+
+_STEPS: tuple[_Step, ...] = (
+    _Step(_ENTITY, _entity, ("&",)),
+    _Step(_HTML_LINK, _html_link, ("<a",)),
+    _Step(_BBCODE_LINK, _bbcode_link, ("[url",)),
+    _Step(_TAG, " ", ("<", "[")),
+    _Step(_OBF_DOT, ".", ("dot", "[", "(", "{", "<"), _OBF_DOT_HINT),
+    _Step(_OBF_AT, "@", ("[", "(", "{", "<"), _OBF_AT_HINT),
+    _Step(_SPACED, _spaced, (), _SPACED_HINT),
+    _Step(_SPACED_DOT, ".", (" . ", ". "), _SPACED_DOT_HINT),
+    _Step(_SEPARATED, _separated, (".", "-", "_", "*", "~"), _SEPARATED_HINT),
+    _Step(_WORDISH, _wordish, finder=_wordish_matches),
+    _Step(_REPEAT, _repeat),
 )
-
-
-# a necessary condition for a step to match, cheaper to scan for than the step's own pattern
-_PRECHECK: dict[re.Pattern[str], re.Pattern[str]] = {
-    _SEPARATED: re.compile(r"[._\-*~][a-z][._\-*~]"),  # "f.u.c.k" holds ".u."
-}
-
-
-def _applies(guard: tuple[str, ...], s: str, pattern: re.Pattern[str] | None = None) -> bool:
-    if guard and not any(g in s for g in guard):
-        return False
-    pre = _PRECHECK.get(pattern) if pattern is not None else None
-    return pre is None or pre.search(s) is not None
 
 
 def normalize(text: str) -> str:
     """Return the normalised form of ``text`` that every model's features are computed on."""
     s = fold_chars(text)
-    for pattern, repl, guard in _STEPS:
-        if _applies(guard, s, pattern):
-            s = pattern.sub(repl, s)
+    for step in _STEPS:
+        if step.applies(s):
+            s = step.sub(s)
     return " ".join(s.split())
 
 
@@ -575,22 +638,21 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
         chars.append(folded)
         origin.extend([i] * len(folded))
     s = "".join(chars)
-    for pattern, repl, guard in (*_STEPS, (_SPACE, " ", ())):
-        if _applies(guard, s, pattern):
-            s, origin = _sub_tracked(pattern, repl, s, origin)
+    for step in (*_STEPS, _Step(_SPACE, " ")):
+        if step.applies(s):
+            s, origin = _sub_tracked(step, s, origin)
     # strip, keeping offsets aligned
     left = len(s) - len(s.lstrip())
     right = len(s.rstrip())
     return s[left:right], origin[left:right]
 
 
-def _sub_tracked(
-    pattern: re.Pattern[str], repl: _Repl | str, s: str, origin: list[int]
-) -> tuple[str, list[int]]:
+def _sub_tracked(step: _Step, s: str, origin: list[int]) -> tuple[str, list[int]]:
+    repl = step.repl
     out: list[str] = []
     out_origin: list[int] = []
     pos = 0
-    for m in pattern.finditer(s):
+    for m in step.matches(s):
         start, end = m.span()
         out.append(s[pos:start])
         out_origin.extend(origin[pos:start])
@@ -618,6 +680,10 @@ _URL = re.compile(
 _EMAIL = re.compile(r"\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
 _PHONE = re.compile(r"(?<![\w.])\+?\d[\d\s().-]{7,}\d(?![\w.])")
 _MARKUP = re.compile(r"<a\b[^>]*href|\[url[=\]]", re.IGNORECASE)
+# What every match of _EMAIL and _PHONE holds, starting with a rarer character than they do (see
+# the steps' hints above): an "@" and a dotted domain; a digit run with separators.
+_EMAIL_HINT = re.compile(r"@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2}")
+_PHONE_HINT = re.compile(r"\d[\d\s().-]{7,}\d")
 
 
 # a sentence's punctuation after a link, not part of it
@@ -638,7 +704,7 @@ def _link(url: str) -> Link:
 
 def extract_links(normalised: str) -> list[Link]:
     """Links in already normalised text (so obfuscated and markup links are found too)."""
-    cleaned = _EMAIL.sub(" ", normalised)
+    cleaned = _EMAIL.sub(" ", normalised) if _EMAIL_HINT.search(normalised) else normalised
     return [_link(m.group(0)) for m in _URL.finditer(cleaned)]
 
 
@@ -649,9 +715,13 @@ def extract_markup_links(text: str) -> int:
 
 def extract_emails(normalised: str) -> list[str]:
     """E-mail addresses in normalised text (``name [at] example [dot] com`` included)."""
+    if _EMAIL_HINT.search(normalised) is None:
+        return []
     return _EMAIL.findall(normalised)
 
 
 def extract_phones(text: str) -> list[str]:
     """Phone-number-like digit runs (8+ digits with the usual separators)."""
+    if _PHONE_HINT.search(text) is None:
+        return []
     return [p for p in _PHONE.findall(text) if sum(c.isdigit() for c in p) >= 8]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import models.normalize as normalize_module
 from models.normalize import (
     extract_emails,
     extract_links,
@@ -108,3 +109,51 @@ def test_offsets_of_a_leet_word() -> None:
     out, origin = normalize_with_offsets(raw)
     start = out.index("idiot")
     assert raw[origin[start] : origin[start + 4] + 1] == "id1ot"
+
+
+# Runs of letters and leet symbols in every arrangement the leet finder has to get right: at the
+# start and end of the text, several in a row, runs without letters, e-mail addresses.
+LEET_RUNS = [
+    "",
+    "2019",
+    "!!!",
+    "id1ot",
+    "1d1ot",
+    "idiot1",
+    "hello! @user 2nd mp3 2019 a$$ sh!t",
+    "@@@x x@@@ 12ab34 ab12cd 1 a 1a a1",
+    "mail me@example.com now, #tag1 #2tag ##",
+    "x!y!z!!w 9 99a a99 !a! a!b",
+    "f*ck s***, a***holes|+x",
+]
+
+
+@pytest.mark.parametrize("text", LEET_RUNS)
+def test_leet_finder_yields_the_patterns_own_matches(text: str) -> None:
+    fast = [(m.span(), m.group(0)) for m in normalize_module._wordish_matches(text)]
+    assert fast == [(m.span(), m.group(0)) for m in normalize_module._WORDISH.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "example [dot] com",
+        "example(.)com",
+        "visit site dot com now",
+        "name [at] example",
+        "f u c k",
+        "b i t . l y / x",
+        "x y z",
+        "bit . ly/x",
+        "example. com/x",
+        "f.u.c.k",
+        "s-h-i-t",
+    ],
+)
+def test_every_step_match_is_also_a_hint_match(text: str) -> None:
+    """A hint may only skip a step on text the step cannot change."""
+    s = normalize_module.fold_chars(text)
+    matched = [step for step in normalize_module._STEPS if step.pattern.search(s)]
+    assert matched, "each case exercises a step"
+    for step in matched:
+        assert step.hint is None or step.hint.search(s), step.pattern.pattern
