@@ -122,6 +122,21 @@ def evaluation_markdown(meta: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _classifier_line(meta: Mapping[str, Any]) -> str:
+    settings: Mapping[str, Mapping[str, Any]] = meta["models"]["toxicity"].get("classifier", {})
+    svm = [label.upper() for label, s in settings.items() if s["loss"] == "squared_hinge"]
+    log = [label.upper() for label, s in settings.items() if s["loss"] == "log"]
+    if not svm:
+        return "Every label is a logistic regression (liblinear)."
+    return (
+        f"Classifiers: the spam model and {', '.join(log) or 'no toxicity label'} are logistic "
+        f"regressions (liblinear); {', '.join(svm)} are linear SVMs (squared hinge), whose "
+        "margins become probabilities by Platt scaling fitted on out-of-fold margins of the "
+        "training rows (three folds), folded into the coefficients. Each label's loss and C "
+        "were chosen on the validation split."
+    )
+
+
 def model_card(meta: Mapping[str, Any]) -> str:
     m = meta["metrics"]
     pooled = m.get("toxicity_test_pooled", {})
@@ -130,7 +145,7 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "",
         "Two scikit-learn Pipelines saved with skops: `spam.skops` (P(spam)) and "
         "`toxicity.skops` (TOXICITY, SEVERE_TOXICITY, IDENTITY_ATTACK, INSULT, PROFANITY, "
-        "THREAT). Both are linear models (logistic regression, liblinear) over TF-IDF word "
+        "THREAT). Both are linear models over TF-IDF word "
         "1-2-grams and within-word character 3-5-grams of normalised text (NFKC, zero-width and "
         "control characters removed, confusables and accents folded, leetspeak and masked words "
         "unmasked, spaced-out letters joined, obfuscated and markup links recovered). The "
@@ -141,6 +156,8 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "artifact; identity terms left out). The spam model adds "
         "dense structure features (links, shorteners, suspicious TLDs, e-mails, phones, "
         "markup links, author fields, repetition, length, shouting).",
+        "",
+        _classifier_line(meta),
         "",
         f"scikit-learn {meta['sklearn_version']}, skops {meta['skops_version']}; another "
         "scikit-learn version refuses to load (retrain with `commentguard train`).",

@@ -159,7 +159,10 @@ def _fit(
     features = pipeline[:-1].fit_transform(_inputs(examples))
     identity = pipeline.named_steps["features"].text.identity_columns()
     exclude = {k: identity for k, lab in enumerate(labels) if lab not in IDENTITY_CONTEXT_LABELS}
-    pipeline.steps[-1][1].fit(
+    name, classifier = pipeline.steps[-1]
+    classifier = classifier.for_labels(tuple(labels))
+    pipeline.steps[-1] = (name, classifier)
+    classifier.fit(
         features,
         _labels_matrix(examples, labels),
         sample_weight=source_weights(examples),
@@ -283,7 +286,12 @@ def train_all(
         "thresholds": {a: thresholds[a] for a in ATTRIBUTES},
         "models": {
             "spam": {"version": SPAM_VERSION, "labels": ["spam"], **spam_file},
-            "toxicity": {"version": TOXICITY_VERSION, "labels": list(TOXICITY_LABELS), **tox_file},
+            "toxicity": {
+                "version": TOXICITY_VERSION,
+                "labels": list(TOXICITY_LABELS),
+                "classifier": tox_model.steps[-1][1].label_settings(),
+                **tox_file,
+            },
         },
         "data_sources": dict(sorted(sources.files.items())),
         "extra_labels": len(extra),
