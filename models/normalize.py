@@ -535,8 +535,7 @@ _SPACED_HINT = re.compile(r"\s[a-z0-9./:]\s[a-z0-9./:](?!\S)")
 # (the TLD alternation itself is left to the step: trying 79 TLDs at every full stop costs more)
 _SPACED_DOT_HINT = re.compile(r"\.(?:(?<= \.) [a-z]|\s+[a-z]+/)")
 
-_LEET_CHAR = re.compile(r"[0-9@$!*#|+]")
-_LEET_RUN = re.compile(r"[a-z0-9@$!*#|+]*")
+_LEET_CHARS = re.compile(r"[0-9@$!*#|+]+")
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -549,14 +548,15 @@ def _wordish_matches(s: str) -> Iterator[re.Match[str]]:
     at a position still sees the text before it, for the lookbehind).
     """
     pos = 0
-    while (hit := _LEET_CHAR.search(s, pos)) is not None:
+    while (hit := _LEET_CHARS.search(s, pos)) is not None:
         start = hit.start()
         # ``pos`` is 0 or the end of a run, so the run holding ``start`` begins after it
         before = s[pos:start]
         m = _WORDISH.match(s, start - (len(before) - len(before.rstrip(_LOWER))))
-        if m is None:  # a run without letters ("2019", "!!!")
-            run_end = _LEET_RUN.match(s, start)
-            pos = run_end.end() if run_end is not None else start + 1
+        if m is None:
+            # a run without letters ("2019", "!!!"): no letters before ``start`` and none after
+            # the leet characters, so the run ends where they do
+            pos = hit.end()
         else:
             yield m
             pos = m.end()

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from models.classifiers import CALIBRATION_FOLDS
 from models.types import ATTRIBUTES
 
 __all__ = ["template_bias_summary", "write_reports"]
@@ -132,7 +133,8 @@ def _classifier_line(meta: Mapping[str, Any]) -> str:
         f"Classifiers: the spam model and {', '.join(log) or 'no toxicity label'} are logistic "
         f"regressions (liblinear); {', '.join(svm)} are linear SVMs (squared hinge), whose "
         "margins become probabilities by Platt scaling fitted on out-of-fold margins of the "
-        "training rows (three folds), folded into the coefficients. Each label's loss and C "
+        f"training rows ({CALIBRATION_FOLDS} folds), folded into the coefficients. Each "
+        "label's loss and C "
         "were chosen on the validation split."
     )
 
